@@ -1,0 +1,92 @@
+/*
+ * alloc/glue.c - the out-of-line paths of the allocation glue: validation,
+ * backend dispatch, debug fill and statistics.  The inline fast paths are in
+ * include/ccmem/alloc.h.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "backend.h"
+#include "ccmem/alloc.h"
+#include "config_internal.h"
+#include "stats.h"
+
+/* size and align are validated; counted is what statistics record. */
+static void *alloc_checked(size_t size, size_t align, bool zero, size_t counted)
+{
+	cc_backend_t backend = cc__config_backend_acquire();
+	void *p = cc__backend_alloc(backend, size, align, zero);
+	if (p == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	uint32_t mode = cc__config_mode();
+	if ((mode & CC_MODE_FILL) && !zero)
+		memset(p, CC_FILL_FRESH, cc__backend_usable_size(p, backend != CC_BACKEND_MIMALLOC));
+	if (CC_ALLOC_STATS && (mode & CC_MODE_STATS))
+		cc__stats_count_alloc(counted);
+	return p;
+}
+
+static void *fail(int err)
+{
+	errno = err;
+	return NULL;
+}
+
+void *cc__alloc_slow(size_t size)
+{
+	cc__config_ensure();
+	if (size == 0)
+		return fail(EINVAL);
+	if (size > PTRDIFF_MAX)
+		return fail(ENOMEM);
+	return alloc_checked(size, 0, false, size);
+}
+
+void *cc__calloc_slow(size_t count, size_t size)
+{
+	cc__config_ensure();
+	size_t total;
+	if (count == 0 || size == 0)
+		return fail(EINVAL);
+	if (__builtin_mul_overflow(count, size, &total) || total > PTRDIFF_MAX)
+		return fail(ENOMEM);
+	return alloc_checked(total, 0, true, total);
+}
+
+void *cc__alloc_aligned_slow(size_t size, size_t alignment)
+{
+	cc__config_ensure();
+	if (size == 0 || !cc__align_ok(alignment))
+		return fail(EINVAL);
+	if (size > PTRDIFF_MAX - alignment)
+		return fail(ENOMEM);
+	return alloc_checked(size, alignment, false, size);
+}
+
+void *cc__alloc_node_slow(size_t size)
+{
+	cc__config_ensure();
+	if (size == 0)
+		return fail(EINVAL);
+	if (size > PTRDIFF_MAX - (CC_CACHE_LINE_SIZE - 1))
+		return fail(ENOMEM);
+	size_t rounded = (size + (CC_CACHE_LINE_SIZE - 1)) & ~(size_t)(CC_CACHE_LINE_SIZE - 1);
+	return alloc_checked(rounded, CC_CACHE_LINE_SIZE, false, size);
+}
+
+void cc__free_slow(void *ptr, size_t size, bool sized)
+{
+	if (ptr == NULL)
+		return;
+	cc__config_ensure();
+	uint32_t mode = cc__config_mode();
+	bool check_owner = (mode & CC_MODE_FOREIGN) != 0;
+	if (mode & CC_MODE_FILL)
+		memset(ptr, CC_FILL_FREED, cc__backend_usable_size(ptr, check_owner));
+	if (CC_ALLOC_STATS && (mode & CC_MODE_STATS))
+		cc__stats_count_free(size, sized);
+	cc__backend_free(ptr, check_owner);
+}

@@ -1,0 +1,268 @@
+/*
+ * ccmem/alloc.h - the allocation glue: node allocation over mimalloc.
+ *
+ * Every function here may be called from any thread at any time, and a block
+ * may be freed on a thread other than the one that allocated it (mimalloc, or
+ * the C library, handles the cross-thread free).
+ *
+ * Cost.  The functions are static inline.  While the glue runs in its plain
+ * mode (backend mimalloc, statistics off, no debug fill, no profiler), a
+ * cc_alloc/cc_free pair is a mi_malloc/mi_free pair plus one relaxed load of a
+ * global gate and one predictable branch each.  In every other mode the call
+ * goes to an out-of-line path in the library, which validates, dispatches to
+ * the backend and counts; the one exception is statistics on with the
+ * mimalloc backend, counted inline into the thread's own record (two relaxed
+ * load/store pairs, no shared cache line) once the thread has one.
+ *
+ * Errors: NULL with errno set, never undefined behaviour inside the glue.
+ *
+ *   size 0 (cc_alloc, cc_alloc_aligned, cc_alloc_node,
+ *   either cc_calloc factor)                          NULL, errno EINVAL
+ *   cc_calloc count * size overflows                  NULL, errno ENOMEM
+ *   alignment 0, not a power of two,
+ *   or above CC_ALLOC_MAX_ALIGNMENT                   NULL, errno EINVAL
+ *   size above PTRDIFF_MAX, or a size whose rounding
+ *   to the cache line / alignment overflows           NULL, errno ENOMEM
+ *   the backend returns NULL                          NULL, errno ENOMEM,
+ *                                                     statistics unchanged
+ *   cc_free(NULL, n), cc_free_unsized(NULL)           nothing happens,
+ *                                                     statistics unchanged
+ *
+ * Double frees and foreign pointers are not detected (rely on ASan in tests:
+ * ASan builds use the system backend, which ASan sees).
+ *
+ * Statistics (CC_ALLOC_STATS=1, the default build): off at start, switched at
+ * run time by cc_alloc_stats_enable (or CCMEM_ALLOC_STATS=1).  Counters are
+ * per thread (no shared cache line on the allocation path) and summed by
+ * cc_alloc_stats_snapshot; a thread that has exited stays in the totals.  A
+ * snapshot taken while other threads allocate is a sum of per-thread values
+ * each read at some moment during the call; once those threads are joined it
+ * is exact.
+ *
+ * Which size is counted: cc_alloc, cc_alloc_aligned and cc_alloc_node count
+ * the size the caller asked for (cc_alloc_node counts `size`, not the size
+ * rounded up to whole cache lines); cc_calloc counts count * size; cc_free
+ * counts the size the caller passes.  So freeing with the size that was
+ * allocated balances the counters exactly.  cc_free_unsized counts the free in
+ * free_count and unsized_free_count but cannot count bytes.
+ */
+#ifndef CCMEM_ALLOC_H
+#define CCMEM_ALLOC_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mimalloc.h>
+
+#include "ccmem/atomic.h"
+#include "ccmem/build_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest alignment cc_alloc_aligned accepts: 1 MiB. */
+#define CC_ALLOC_MAX_ALIGNMENT ((size_t)1 << 20)
+
+/* ---- statistics ---------------------------------------------------------- */
+
+typedef struct {
+	uint64_t alloc_count;
+	uint64_t free_count;
+	uint64_t alloc_bytes;
+	uint64_t free_bytes;
+	/* alloc_bytes - free_bytes over the whole time statistics were on
+	 * (unaffected by cc_alloc_stats_reset, 0 if frees of blocks allocated
+	 * before statistics were switched on outweigh the allocations). */
+	uint64_t current_allocated;
+	/* frees through cc_free_unsized: their bytes are not in free_bytes. */
+	uint64_t unsized_free_count;
+} cc_alloc_snapshot_t;
+
+/* Switches counting on or off for every thread.  Any thread.  With
+ * CC_ALLOC_STATS=0 the call does nothing and sets errno to ENOTSUP. */
+void cc_alloc_stats_enable(bool enable);
+
+/* True while statistics are being counted. */
+bool cc_alloc_stats_enabled(void);
+
+/* Sums every thread's counters (live and exited).  Any thread; takes the
+ * registry lock, O(threads ever seen). All zeros with CC_ALLOC_STATS=0. */
+cc_alloc_snapshot_t cc_alloc_stats_snapshot(void);
+
+/* Makes the cumulative counters (counts and bytes) start again from zero;
+ * current_allocated keeps tracking live bytes.  Any thread.  Allocations that
+ * race with the reset land on one side of it or the other. */
+void cc_alloc_stats_reset(void);
+
+/* ---- internals of the inline paths (not for direct use) ------------------ */
+
+/* Gate: CC__GATE_OPEN while the plain mode is in force, 0 otherwise.  The
+ * fast paths test `size - 1 < gate`, which also sends size 0 and sizes above
+ * PTRDIFF_MAX to the out-of-line path with one compare. */
+#define CC__GATE_OPEN ((uint64_t)PTRDIFF_MAX)
+extern uint64_t cc__alloc_gate;
+
+void *cc__alloc_slow(size_t size);
+void *cc__calloc_slow(size_t count, size_t size);
+void *cc__alloc_aligned_slow(size_t size, size_t alignment);
+void *cc__alloc_node_slow(size_t size);
+void cc__free_slow(void *ptr, size_t size, bool sized);
+
+static inline uint64_t cc__gate(void)
+{
+	/* relaxed: the gate only chooses a path; every path frees correctly in
+	 * every mode the gate can lag behind (src/config_internal.h). */
+	return cc_atomic_load_relaxed_u64(&cc__alloc_gate);
+}
+
+static inline bool cc__align_ok(size_t alignment)
+{
+	return alignment - 1 < CC_ALLOC_MAX_ALIGNMENT && (alignment & (alignment - 1)) == 0;
+}
+
+#if CC_ALLOC_STATS
+/* One thread's counters (alloc/stats.c): written by the owner only. */
+enum { CC__C_ALLOC_COUNT, CC__C_FREE_COUNT, CC__C_ALLOC_BYTES, CC__C_FREE_BYTES, CC__C_UNSIZED, CC__C_NUM };
+struct cc__tstats {
+	uint64_t c[CC__C_NUM];
+	uint32_t owned;          /* 1 while a live thread counts into it */
+	struct cc__tstats *next; /* registry list; immutable once published */
+} __attribute__((aligned(CC_CACHE_LINE_SIZE)));
+
+/* The calling thread's record (NULL until its first counted call).  Initial-
+ * exec TLS, as mimalloc's own heap pointer: one %fs-relative load. */
+extern _Thread_local struct cc__tstats *cc__tls_stats __attribute__((tls_model("initial-exec")));
+
+/* 1 while the mode is exactly "statistics on, mimalloc backend": counting
+ * then stays inline (no call) once the thread has its record. */
+extern uint32_t cc__alloc_stats_fast;
+
+static inline struct cc__tstats *cc__stats_fast_record(void)
+{
+	/* relaxed: chooses a path only, like the gate. */
+	return cc_atomic_load_relaxed_u32(&cc__alloc_stats_fast) ? cc__tls_stats : NULL;
+}
+
+static inline void cc__stats_bump(struct cc__tstats *t, int idx, uint64_t v)
+{
+	/* single writer: relaxed load + relaxed store; snapshots load relaxed. */
+	cc_atomic_store_relaxed_u64(&t->c[idx], cc_atomic_load_relaxed_u64(&t->c[idx]) + v);
+}
+
+/* Counts a successful allocation; a NULL from mimalloc becomes ENOMEM. */
+static inline void *cc__stats_counted(struct cc__tstats *t, void *p, size_t counted)
+{
+	if (CC_LIKELY(p != NULL)) {
+		cc__stats_bump(t, CC__C_ALLOC_COUNT, 1);
+		cc__stats_bump(t, CC__C_ALLOC_BYTES, counted);
+	} else {
+		errno = ENOMEM;
+	}
+	return p;
+}
+#define CC__STATS_ALLOC(ok, expr, counted)                                                             \
+	do {                                                                                               \
+		struct cc__tstats *t_ = cc__stats_fast_record();                                               \
+		if (t_ != NULL && (ok))                                                                        \
+			return cc__stats_counted(t_, (expr), (counted));                                           \
+	} while (0)
+#define CC__STATS_FREE(ptr, size, sized)                                                               \
+	do {                                                                                               \
+		struct cc__tstats *t_ = cc__stats_fast_record();                                               \
+		if (t_ != NULL && (ptr) != NULL) {                                                             \
+			cc__stats_bump(t_, CC__C_FREE_COUNT, 1);                                                   \
+			cc__stats_bump(t_, (sized) ? CC__C_FREE_BYTES : CC__C_UNSIZED, (sized) ? (size) : 1);      \
+			mi_free(ptr);                                                                              \
+			return;                                                                                    \
+		}                                                                                              \
+	} while (0)
+#else
+#define CC__STATS_ALLOC(ok, expr, counted) ((void)0)
+#define CC__STATS_FREE(ptr, size, sized) ((void)0)
+#endif /* CC_ALLOC_STATS */
+
+/* ---- allocation ---------------------------------------------------------- */
+
+/* A block of at least `size` bytes, aligned for any type. */
+static inline void *cc_alloc(size_t size)
+{
+	if (CC_LIKELY(size - 1 < cc__gate()))
+		return mi_malloc(size);
+	CC__STATS_ALLOC(size - 1 < CC__GATE_OPEN, mi_malloc(size), size);
+	return cc__alloc_slow(size);
+}
+
+/* A zeroed block of count * size bytes. */
+static inline void *cc_calloc(size_t count, size_t size)
+{
+	size_t total;
+	/* count or size 0 makes total - 1 wrap to SIZE_MAX: the slow path reports it. */
+	bool ok = !__builtin_mul_overflow(count, size, &total);
+	if (CC_LIKELY(ok && total - 1 < cc__gate()))
+		return mi_zalloc(total);
+	CC__STATS_ALLOC(ok && total - 1 < CC__GATE_OPEN, mi_zalloc(total), total);
+	return cc__calloc_slow(count, size);
+}
+
+/* A block of `size` bytes whose address is a multiple of `alignment` (a power
+ * of two, at most CC_ALLOC_MAX_ALIGNMENT). */
+static inline void *cc_alloc_aligned(size_t size, size_t alignment)
+{
+	/* gate >> 1: size + alignment then stays below PTRDIFF_MAX; larger sizes
+	 * take the checked path.  mi_malloc_aligned_at(.., 0), not
+	 * mi_malloc_aligned: mimalloc 2.0.9 misaligns size == alignment in
+	 * {256, 512, 1024} there (upstream #700; alloc/backend.c). */
+	if (CC_LIKELY(size - 1 < (cc__gate() >> 1) && cc__align_ok(alignment)))
+		return mi_malloc_aligned_at(size, alignment, 0);
+	CC__STATS_ALLOC(size - 1 < (CC__GATE_OPEN >> 1) && cc__align_ok(alignment),
+	                mi_malloc_aligned_at(size, alignment, 0), size);
+	return cc__alloc_aligned_slow(size, alignment);
+}
+
+/* A node for a lock-free structure: aligned to CC_CACHE_LINE_SIZE and sized
+ * in whole cache lines, so two nodes never share a line.  Counts `size`. */
+static inline void *cc_alloc_node(size_t size)
+{
+	/* rounded is 0 for size 0 and for sizes whose rounding wraps, and above
+	 * PTRDIFF_MAX for the largest: one compare sends all of them, and every
+	 * mode but the plain one, to the checked path. */
+	size_t rounded = (size + (CC_CACHE_LINE_SIZE - 1)) & ~(size_t)(CC_CACHE_LINE_SIZE - 1);
+	if (CC_LIKELY(rounded - 1 < cc__gate()))
+		return mi_malloc_aligned_at(rounded, CC_CACHE_LINE_SIZE, 0);
+	CC__STATS_ALLOC(rounded - 1 < CC__GATE_OPEN, mi_malloc_aligned_at(rounded, CC_CACHE_LINE_SIZE, 0), size);
+	return cc__alloc_node_slow(size);
+}
+
+/* ---- deallocation -------------------------------------------------------- */
+
+/* Releases a block from any cc_alloc* call, on any thread.  `size` is the size
+ * that was asked for (used for statistics only).  NULL does nothing. */
+static inline void cc_free(void *ptr, size_t size)
+{
+	if (CC_LIKELY(cc__gate() != 0)) {
+		mi_free(ptr);
+		return;
+	}
+	CC__STATS_FREE(ptr, size, true);
+	cc__free_slow(ptr, size, true);
+}
+
+/* As cc_free, for callers that do not know the size (bytes are not counted). */
+static inline void cc_free_unsized(void *ptr)
+{
+	if (CC_LIKELY(cc__gate() != 0)) {
+		mi_free(ptr);
+		return;
+	}
+	CC__STATS_FREE(ptr, 0, false);
+	cc__free_slow(ptr, 0, false);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CCMEM_ALLOC_H */

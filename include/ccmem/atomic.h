@@ -1,0 +1,172 @@
+/*
+ * ccmem/atomic.h - the one atomic layer of ccmem.
+ *
+ * Every shared access in ccmem (and in the inline fast paths of the public
+ * headers) goes through these functions, each named with its memory order.
+ * Normal builds map them onto Concurrency Kit's ck_pr (inline assembly and
+ * volatile accesses, tuned per architecture).  ThreadSanitizer does not
+ * understand ck_pr and reports races on correct code, so TSAN builds (detected
+ * from the compiler, or forced with -DCC_ATOMIC_USE_BUILTINS=1) map the same
+ * functions onto the compiler's __atomic builtins on the same plain fields.
+ *
+ * This header is installed only because the hot paths of alloc.h and smr.h
+ * are static inline; it is not a general-purpose atomics library and its
+ * names may change between minor versions.
+ *
+ * Orders: relaxed (no ordering), acquire (later accesses stay after),
+ * release (earlier accesses stay before), seqcst (a full fence on the
+ * access: also orders an earlier store before a later load).
+ */
+#ifndef CCMEM_ATOMIC_H
+#define CCMEM_ATOMIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#if !defined(CC_ATOMIC_USE_BUILTINS)
+#  if defined(__SANITIZE_THREAD__)
+#    define CC_ATOMIC_USE_BUILTINS 1
+#  elif defined(__has_feature)
+#    if __has_feature(thread_sanitizer)
+#      define CC_ATOMIC_USE_BUILTINS 1
+#    endif
+#  endif
+#endif
+#if !defined(CC_ATOMIC_USE_BUILTINS)
+#  define CC_ATOMIC_USE_BUILTINS 0
+#endif
+
+#define CC_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define CC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#if CC_ATOMIC_USE_BUILTINS
+
+#define CC__LD(p, o)     __atomic_load_n((p), (o))
+#define CC__ST(p, v, o)  __atomic_store_n((p), (v), (o))
+
+static inline uint64_t cc_atomic_load_relaxed_u64(const uint64_t *p) { return CC__LD(p, __ATOMIC_RELAXED); }
+static inline uint64_t cc_atomic_load_acquire_u64(const uint64_t *p) { return CC__LD(p, __ATOMIC_ACQUIRE); }
+static inline uint64_t cc_atomic_load_seqcst_u64(const uint64_t *p)  { return CC__LD(p, __ATOMIC_SEQ_CST); }
+static inline void cc_atomic_store_relaxed_u64(uint64_t *p, uint64_t v) { CC__ST(p, v, __ATOMIC_RELAXED); }
+static inline void cc_atomic_store_release_u64(uint64_t *p, uint64_t v) { CC__ST(p, v, __ATOMIC_RELEASE); }
+static inline void cc_atomic_store_seqcst_u64(uint64_t *p, uint64_t v)  { CC__ST(p, v, __ATOMIC_SEQ_CST); }
+static inline uint64_t cc_atomic_faa_u64(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
+static inline uint64_t cc_atomic_fas_u64(uint64_t *p, uint64_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+static inline bool cc_atomic_cas_u64(uint64_t *p, uint64_t expect, uint64_t desired)
+{
+	return __atomic_compare_exchange_n(p, &expect, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+static inline uint32_t cc_atomic_load_relaxed_u32(const uint32_t *p) { return CC__LD(p, __ATOMIC_RELAXED); }
+static inline uint32_t cc_atomic_load_acquire_u32(const uint32_t *p) { return CC__LD(p, __ATOMIC_ACQUIRE); }
+static inline void cc_atomic_store_relaxed_u32(uint32_t *p, uint32_t v) { CC__ST(p, v, __ATOMIC_RELAXED); }
+static inline void cc_atomic_store_release_u32(uint32_t *p, uint32_t v) { CC__ST(p, v, __ATOMIC_RELEASE); }
+static inline uint32_t cc_atomic_fas_u32(uint32_t *p, uint32_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+static inline bool cc_atomic_cas_u32(uint32_t *p, uint32_t expect, uint32_t desired)
+{
+	return __atomic_compare_exchange_n(p, &expect, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+static inline void *cc_atomic_load_relaxed_ptr(void *const *p) { return CC__LD(p, __ATOMIC_RELAXED); }
+static inline void *cc_atomic_load_acquire_ptr(void *const *p) { return CC__LD(p, __ATOMIC_ACQUIRE); }
+static inline void cc_atomic_store_relaxed_ptr(void **p, void *v) { CC__ST(p, v, __ATOMIC_RELAXED); }
+static inline void cc_atomic_store_release_ptr(void **p, void *v) { CC__ST(p, v, __ATOMIC_RELEASE); }
+static inline void *cc_atomic_fas_ptr(void **p, void *v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+static inline bool cc_atomic_cas_ptr(void **p, void *expect, void *desired)
+{
+	return __atomic_compare_exchange_n(p, &expect, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+/* CAS that reports the value it found (on failure) through *expect. */
+static inline bool cc_atomic_cas_value_ptr(void **p, void **expect, void *desired)
+{
+	return __atomic_compare_exchange_n(p, expect, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+static inline void cc_atomic_fence_seqcst(void)  { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+static inline void cc_atomic_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
+static inline void cc_atomic_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
+static inline void cc_atomic_compiler_barrier(void) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
+static inline void cc_atomic_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+#undef CC__LD
+#undef CC__ST
+
+#else /* ck_pr */
+
+#include <ck_pr.h>
+
+static inline uint64_t cc_atomic_load_relaxed_u64(const uint64_t *p) { return ck_pr_load_64(p); }
+static inline uint64_t cc_atomic_load_acquire_u64(const uint64_t *p)
+{
+	uint64_t v = ck_pr_load_64(p);
+	ck_pr_fence_acquire();
+	return v;
+}
+static inline uint64_t cc_atomic_load_seqcst_u64(const uint64_t *p)
+{
+	ck_pr_fence_memory();
+	uint64_t v = ck_pr_load_64(p);
+	ck_pr_fence_acquire();
+	return v;
+}
+static inline void cc_atomic_store_relaxed_u64(uint64_t *p, uint64_t v) { ck_pr_store_64(p, v); }
+static inline void cc_atomic_store_release_u64(uint64_t *p, uint64_t v)
+{
+	ck_pr_fence_release();
+	ck_pr_store_64(p, v);
+}
+/* An exchange is a full barrier on every ck port: cheaper than store+mfence on x86. */
+static inline void cc_atomic_store_seqcst_u64(uint64_t *p, uint64_t v) { (void)ck_pr_fas_64(p, v); }
+static inline uint64_t cc_atomic_faa_u64(uint64_t *p, uint64_t v) { return ck_pr_faa_64(p, v); }
+static inline uint64_t cc_atomic_fas_u64(uint64_t *p, uint64_t v) { return ck_pr_fas_64(p, v); }
+static inline bool cc_atomic_cas_u64(uint64_t *p, uint64_t expect, uint64_t desired) { return ck_pr_cas_64(p, expect, desired); }
+
+static inline uint32_t cc_atomic_load_relaxed_u32(const uint32_t *p) { return ck_pr_load_32(p); }
+static inline uint32_t cc_atomic_load_acquire_u32(const uint32_t *p)
+{
+	uint32_t v = ck_pr_load_32(p);
+	ck_pr_fence_acquire();
+	return v;
+}
+static inline void cc_atomic_store_relaxed_u32(uint32_t *p, uint32_t v) { ck_pr_store_32(p, v); }
+static inline void cc_atomic_store_release_u32(uint32_t *p, uint32_t v)
+{
+	ck_pr_fence_release();
+	ck_pr_store_32(p, v);
+}
+static inline uint32_t cc_atomic_fas_u32(uint32_t *p, uint32_t v) { return ck_pr_fas_32(p, v); }
+static inline bool cc_atomic_cas_u32(uint32_t *p, uint32_t expect, uint32_t desired) { return ck_pr_cas_32(p, expect, desired); }
+
+static inline void *cc_atomic_load_relaxed_ptr(void *const *p) { return ck_pr_load_ptr(p); }
+static inline void *cc_atomic_load_acquire_ptr(void *const *p)
+{
+	void *v = ck_pr_load_ptr(p);
+	ck_pr_fence_acquire();
+	return v;
+}
+static inline void cc_atomic_store_relaxed_ptr(void **p, void *v) { ck_pr_store_ptr(p, v); }
+static inline void cc_atomic_store_release_ptr(void **p, void *v)
+{
+	ck_pr_fence_release();
+	ck_pr_store_ptr(p, v);
+}
+static inline void *cc_atomic_fas_ptr(void **p, void *v) { return ck_pr_fas_ptr(p, v); }
+static inline bool cc_atomic_cas_ptr(void **p, void *expect, void *desired) { return ck_pr_cas_ptr(p, expect, desired); }
+static inline bool cc_atomic_cas_value_ptr(void **p, void **expect, void *desired)
+{
+	return ck_pr_cas_ptr_value(p, *expect, desired, expect);
+}
+
+static inline void cc_atomic_fence_seqcst(void)  { ck_pr_fence_memory(); }
+static inline void cc_atomic_fence_acquire(void) { ck_pr_fence_acquire(); }
+static inline void cc_atomic_fence_release(void) { ck_pr_fence_release(); }
+static inline void cc_atomic_compiler_barrier(void) { ck_pr_barrier(); }
+static inline void cc_atomic_pause(void) { ck_pr_stall(); }
+
+#endif /* CC_ATOMIC_USE_BUILTINS */
+
+#endif /* CCMEM_ATOMIC_H */

@@ -1,0 +1,58 @@
+/*
+ * src/config_internal.h - run-time mode of the glue, shared by src/ and alloc/.
+ * Not installed.
+ *
+ * The mode is a set of bits; the glue's inline fast paths run only while it is
+ * empty (the gate, cc__alloc_gate, is open).  Bits change under one mutex,
+ * which also recomputes the gate, so the gate always matches some mode that
+ * was in force.  Readers load the bits relaxed: a thread that sees a change
+ * late only allocates through the path of the previous mode, and every path
+ * frees correctly whatever the mode (see CC_MODE_FOREIGN).
+ */
+#ifndef CCMEM_SRC_CONFIG_INTERNAL_H
+#define CCMEM_SRC_CONFIG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ccmem/config.h"
+
+/* 1 when this translation unit is built with ASan or TSan. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CC_SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CC_SANITIZER_BUILD 1
+#endif
+#endif
+#ifndef CC_SANITIZER_BUILD
+#define CC_SANITIZER_BUILD 0
+#endif
+
+enum {
+	CC_MODE_STATS = 1u << 0,    /* statistics are counted */
+	CC_MODE_FILL = 1u << 1,     /* debug fill patterns */
+	CC_MODE_BACKEND = 1u << 2,  /* the backend is not mimalloc */
+	CC_MODE_FOREIGN = 1u << 3,  /* sticky: blocks not from mimalloc may exist,
+	                               so frees check ownership */
+	CC_MODE_PROFILER = 1u << 4, /* a profiler is running */
+};
+
+/* Reads the environment once (any thread, idempotent, cheap after the first). */
+void cc__config_ensure(void);
+
+/* Current mode bits (relaxed). */
+uint32_t cc__config_mode(void);
+
+/* Sets or clears bits, recomputing the gate.  Serialised by the config mutex. */
+void cc__config_update_mode(uint32_t set, uint32_t clear);
+
+/* The backend for the next allocation (acquire: pairs with the release store
+ * in cc_config_set_backend, so a thread that allocates from a non-mimalloc
+ * backend has also seen CC_MODE_FOREIGN and a closed gate). */
+cc_backend_t cc__config_backend_acquire(void);
+
+/* Fault backend: counts one allocation attempt and says whether it must fail. */
+bool cc__fault_should_fail(void);
+
+#endif /* CCMEM_SRC_CONFIG_INTERNAL_H */
