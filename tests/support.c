@@ -66,9 +66,11 @@ int cct_run_probe(const char *name, char *const env[], char *out, size_t cap)
 	out[used] = '\0';
 	close(fds[0]);
 	int status;
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+	if (waitpid(pid, &status, 0) != pid)
 		return -1;
-	return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int cct_main(int argc, char **argv, Suite *(*make_suite)(void), int (*probe)(const char *name))

@@ -15,7 +15,7 @@
 /* Runs this test binary again as `self --probe NAME` with the extra
  * environment `env` ("K=V" strings, NULL-terminated), capturing stdout and
  * stderr (together, at most cap-1 bytes, NUL-terminated) into out.  Returns the
- * exit status, or -1 if it could not run. */
+ * exit status, 128 + the signal if a signal ended it, or -1 if it could not run. */
 int cct_run_probe(const char *name, char *const env[], char *out, size_t cap);
 
 /* main() for a suite: `--probe NAME` runs probe(NAME) and exits with its

@@ -82,9 +82,30 @@ static inline bool cc_atomic_cas_value_ptr(void **p, void **expect, void *desire
 	return __atomic_compare_exchange_n(p, expect, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
+/* Store, then a full fence: later loads of this thread are ordered after the
+ * store (StoreLoad).  Pairs with a cc_atomic_fence_seqcst in the reader of p. */
+static inline void cc_atomic_fence_seqcst(void);
+static inline void cc_atomic_store_fence_u64(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	cc_atomic_fence_seqcst();
+}
+static inline uint32_t cc_atomic_faa_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
+
+/* ThreadSanitizer ignores standalone fences when it builds happens-before
+ * (GCC says so with -Wtsan).  The fence is still executed, so the program
+ * behaves as in a normal build; ccmem's happens-before edges are all
+ * release/acquire pairs, which TSAN does see, so it stays precise. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
 static inline void cc_atomic_fence_seqcst(void)  { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static inline void cc_atomic_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
 static inline void cc_atomic_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 static inline void cc_atomic_compiler_barrier(void) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
 static inline void cc_atomic_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -160,6 +181,11 @@ static inline bool cc_atomic_cas_value_ptr(void **p, void **expect, void *desire
 {
 	return ck_pr_cas_ptr_value(p, *expect, desired, expect);
 }
+
+/* Store, then a full fence (one xchg on x86: cheaper than store + mfence).
+ * Pairs with a cc_atomic_fence_seqcst in the reader of p. */
+static inline void cc_atomic_store_fence_u64(uint64_t *p, uint64_t v) { (void)ck_pr_fas_64(p, v); }
+static inline uint32_t cc_atomic_faa_u32(uint32_t *p, uint32_t v) { return ck_pr_faa_32(p, v); }
 
 static inline void cc_atomic_fence_seqcst(void)  { ck_pr_fence_memory(); }
 static inline void cc_atomic_fence_acquire(void) { ck_pr_fence_acquire(); }

@@ -1,0 +1,468 @@
+/*
+ * ccmem/smr.h - safe memory reclamation for lock-free data structures.
+ *
+ * A domain holds one global epoch, a registry of threads and the batches that
+ * unregistered threads left behind.  Each thread registers once and gets a
+ * context; every access to shared nodes happens inside an operation
+ * (smr_begin_op .. smr_end_op), and every shared-pointer load inside an
+ * operation goes through smr_protect.  A node that has been unlinked is handed
+ * to smr_retire; the library releases it through the allocation glue
+ * (cc_free) once no thread can still hold a reference it loaded inside an
+ * operation.
+ *
+ * Schemes
+ *   SMR_IBR         2GE interval-based reclamation (Wen et al., PPoPP 2018).
+ *                   Garbage stays bounded even if a thread stops inside an
+ *                   operation: it pins only the nodes alive when it stopped.
+ *                   smr_protect costs two loads while the epoch has not moved.
+ *   SMR_DEBRA       distributed epochs with a quiescent bit, three limbo bags
+ *                   per thread and an amortised scan of one other thread per
+ *                   operation (Brown, PODC 2015).  The cheapest read side.
+ *                   NOT bounded: a thread that stops inside an operation
+ *                   stops the epoch, and every node retired after that waits
+ *                   (the test suite shows the growth).
+ *   SMR_DEBRA_PLUS  DEBRA plus neutralisation: a thread whose limbo bags pass
+ *                   a threshold signals a thread that holds the epoch back; if
+ *                   that thread is inside a restartable region it becomes
+ *                   quiescent and jumps back to its checkpoint.  Bounded as
+ *                   long as stalled threads stall in restartable regions.
+ *   SMR_NONE        retire keeps everything until smr_domain_destroy: the
+ *                   baseline of the benchmarks.
+ *
+ * Bounds (pending = retired and not yet freed, whole domain)
+ *   IBR:    pending <= L + T * (2 * batch_size + empty_freq + poll_chunk), where
+ *           T is the number of registered threads and L the number of nodes
+ *           that were alive (allocated, not yet retired) when a stalled
+ *           thread last raised its reservation.
+ *   DEBRA+: pending <= T * (4 * neutralize_after + batch_size + R), R being the
+ *           most nodes one operation retires, as long as the threads that
+ *           hold the epoch back are in restartable regions.  A thread whose
+ *           own unfreed nodes pass 4 * neutralize_after waits at its next
+ *           smr_begin_op (quiescent, yielding the processor) until the
+ *           signalled threads have handled their signal, and while threads
+ *           in write phases make progress; a thread outside any restartable
+ *           region whose announcement stays unchanged for 10,000 yields is
+ *           taken for stalled and not waited for (it holds the epoch as
+ *           under DEBRA until it ends its operation).
+ *   DEBRA:  unbounded while any thread stays inside an operation.
+ *
+ * Nodes: smr_alloc returns a 16-byte-aligned node behind a 16-byte header
+ * (birth epoch, size, state); smr_retire accepts only such nodes.  Any thread
+ * may free any node (alloc in A, retire in B, free in C).
+ *
+ * Threads: a context belongs to the thread that registered it; every call on
+ * it comes from that thread (SMR_DEBUG builds check it), except
+ * smr_domain_stats and smr_domain_destroy, which take the domain.  Contexts
+ * are records of a fixed registry, reused after unregistration, so thread
+ * churn does not grow a domain.
+ *
+ * Errors: NULL or -1 with errno; detected corruption (a node retired twice, a
+ * pointer smr_alloc did not return) aborts with a message naming the node.
+ *
+ * Debug checks: with SMR_DEBUG defined non-zero (default: when NDEBUG is not
+ * defined) the inline functions assert that the calling thread owns the
+ * context, that smr_protect is called inside an operation and that nothing
+ * that may block or allocate is called inside a restartable region.
+ */
+#ifndef CCMEM_SMR_H
+#define CCMEM_SMR_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccmem/alloc.h"
+#include "ccmem/atomic.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef SMR_DEBUG
+#ifdef NDEBUG
+#define SMR_DEBUG 0
+#else
+#define SMR_DEBUG 1
+#endif
+#endif
+
+typedef enum { SMR_IBR, SMR_DEBRA, SMR_DEBRA_PLUS, SMR_NONE } smr_scheme_t;
+#define SMR_SCHEME_COUNT 4
+
+typedef struct smr_domain smr_domain_t;   /* one reclamation domain: epoch, registry, orphans */
+typedef struct smr_context smr_context_t; /* one registered thread of a domain */
+
+/* Largest max_threads a domain accepts. */
+#define SMR_THREADS_LIMIT 4096
+/* Protection slots per thread (DEBRA+; see smr_reserve). */
+#define SMR_SLOTS 4
+
+/* Options.  smr_options_init fills the defaults for a scheme; change fields
+ * after it.  Every count must be at least 1 unless its comment says 0 is
+ * allowed; smr_domain_create answers NULL/EINVAL otherwise. */
+typedef struct smr_options {
+	smr_scheme_t scheme;
+	/* Threads registered at once (default 256, at most SMR_THREADS_LIMIT);
+	 * one more gets NULL/EAGAIN from smr_thread_register. */
+	unsigned max_threads;
+	/* Retired nodes per batch (default 64, at most 65536): a batch is one
+	 * block of entries, the unit that moves between threads. */
+	unsigned batch_size;
+	/* Retires between the thread's own reclamation passes (default 64; the
+	 * reference's empty_freq).  0: the thread never reclaims on its own; every
+	 * full batch goes to the domain, where smr_poll of any thread frees it (a
+	 * dedicated reclaimer thread). */
+	unsigned empty_freq;
+	/* Most nodes one pass or one smr_poll frees (default 1024). */
+	unsigned poll_chunk;
+	/* Safe nodes freed per retire, amortised (default 2; 0 allowed: passes
+	 * alone free them). */
+	unsigned free_per_retire;
+	/* Sealed batches a thread keeps before it hands the oldest to the domain,
+	 * where any thread's poll may free them (default 16). */
+	unsigned max_local_batches;
+	/* IBR: allocations between epoch advances, system-wide (default 150). */
+	unsigned epoch_freq;
+	/* DEBRA, DEBRA+: operations between two checks of another thread's
+	 * announcement (default 1, as the reference). */
+	unsigned scan_every;
+	/* DEBRA+: the neutralisation signal (default SIGRTMIN + 2).  Must be a
+	 * catchable signal whose disposition is the default or ccmem's own. */
+	int signal;
+	/* DEBRA+: nodes waiting in this thread's limbo bags before it signals a
+	 * thread that holds the epoch back (default 4 * batch_size). */
+	unsigned neutralize_after;
+} smr_options_t;
+
+typedef struct smr_stats {
+	uint64_t retired;      /* nodes retired since the domain was created */
+	uint64_t freed;        /* nodes released through cc_free */
+	uint64_t pending;      /* retired - freed */
+	uint64_t peak_pending; /* largest pending seen; sampled at each reclamation
+	                          pass, so it may trail the true peak by up to one
+	                          batch per thread */
+	uint64_t epoch;        /* the global epoch now */
+	uint64_t threads;      /* threads registered now */
+	uint64_t orphaned;     /* nodes in batches held by the domain (from
+	                          unregistered threads or handed off) */
+	uint64_t signals;      /* DEBRA+: neutralisation signals sent */
+	uint64_t restarts;     /* DEBRA+: operations restarted by a signal */
+	uint64_t records;      /* registry records ever used (the high-water mark:
+	                          thread churn does not raise it) */
+} smr_stats_t;
+
+/* ---- domain and threads ----------------------------------------------------- */
+
+/* Fills *opts with the defaults of `scheme`.  Any thread. */
+void smr_options_init(smr_options_t *opts, smr_scheme_t scheme);
+
+/* A new domain, or NULL with errno: EINVAL for invalid options (unknown
+ * scheme, a zero count, max_threads or batch_size above its limit, an invalid
+ * signal), EBUSY when the DEBRA+ signal already has another handler, ENOMEM.
+ * Any thread; O(max_threads) memory. */
+smr_domain_t *smr_domain_create(const smr_options_t *opts);
+
+/* Frees every node still retired (running their fini), the contexts still
+ * registered (which become invalid) and the domain.  Call it once no thread
+ * uses the domain any more.  If a registered thread is still inside an
+ * operation, nothing is freed: the call prints a message, sets errno to EBUSY
+ * and returns, and the domain stays valid (so no node in use is ever freed). */
+void smr_domain_destroy(smr_domain_t *d);
+
+/* Registers the calling thread: NULL with errno EAGAIN when max_threads are
+ * registered already, EINVAL for a NULL domain.  O(max_threads) worst case. */
+smr_context_t *smr_thread_register(smr_domain_t *d);
+
+/* Unregisters: ends an open operation first, then hands every node not yet
+ * freed to the domain (freed later by any thread's pass or poll, or at
+ * destroy): nothing is lost.  The context is invalid afterwards. */
+void smr_thread_unregister(smr_context_t *ctx);
+
+/* ---- operations --------------------------------------------------------------- */
+
+static inline void smr_begin_op(smr_context_t *ctx);
+static inline void smr_end_op(smr_context_t *ctx);
+static inline void *smr_protect(smr_context_t *ctx, void *const *src);
+
+/* A node of `size` usable bytes, 16-byte aligned, stamped as the scheme needs
+ * (IBR: birth epoch).  NULL with errno as cc_alloc.  Not inside a restartable
+ * region.  Inside or outside an operation. */
+void *smr_alloc(smr_context_t *ctx, size_t size);
+
+/* Hands an unlinked node to the library; it is released (fini, if given,
+ * then cc_free) once no thread can hold it.  `size` must be the size given to
+ * smr_alloc (SMR_DEBUG builds check).  NULL does nothing.  Call after the
+ * unlink, inside or outside an operation, never inside a restartable region.
+ * fini runs on whichever thread frees the node and must not call into this
+ * domain.  O(1) amortised: a block from a per-thread pool now and then, a
+ * reclamation pass every empty_freq retires. */
+void smr_retire(smr_context_t *ctx, void *node, size_t size);
+void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node));
+
+/* Frees what is safe now: this thread's own batches, then batches held by
+ * the domain, at most poll_chunk nodes; DEBRA tries to advance the epoch
+ * first.  Returns how many nodes it freed.  Outside an operation. */
+size_t smr_poll(smr_context_t *ctx);
+
+/* Totals of the domain (see smr_stats_t).  Any thread; O(max_threads).  Exact
+ * once the threads that retire and free are quiescent. */
+void smr_domain_stats(const smr_domain_t *d, smr_stats_t *out);
+
+/* Name of a scheme ("ibr", "debra", "debra+", "none"); NULL/EINVAL if unknown. */
+const char *smr_scheme_name(smr_scheme_t scheme);
+/* Parses a scheme name; -1/EINVAL if unknown. */
+int smr_scheme_parse(const char *name, smr_scheme_t *out);
+
+/* ---- DEBRA+ restartable regions ----------------------------------------------
+ *
+ * An operation of a data structure under DEBRA+ is written as
+ *
+ *     smr_begin_op(ctx);
+ *     smr_checkpoint(ctx);           // a restart lands here, the op re-begun
+ *     ... read phase: search with smr_protect only ...
+ *     smr_reserve(ctx, 0, pred);     // records the write phase needs
+ *     smr_reserve(ctx, 1, curr);
+ *     smr_write_phase(ctx);          // no restart from here on
+ *     ... CAS, smr_alloc, smr_retire ...
+ *     smr_end_op(ctx);               // also clears the slots
+ *
+ * Between smr_checkpoint and smr_write_phase the thread is in a restartable
+ * region: a neutralisation signal makes it quiescent and jumps back to the
+ * checkpoint (the operation is begun again, reserved records stay reserved).
+ * Rules inside the region: only loads, smr_protect and smr_reserve; no store
+ * another thread could see, no allocation or free, no lock, no system call,
+ * nothing that is not async-signal-safe.  Locals that the read phase changes
+ * must be re-initialised after the checkpoint (or be volatile).  A later read
+ * phase in the same operation takes another smr_checkpoint.
+ *
+ * A thread that has no armed checkpoint (outside the region, or under another
+ * scheme) is never jumped: the signal is ignored and the thread is waited for.
+ * Under IBR, DEBRA and NONE these calls cost a branch and do nothing else;
+ * the same data-structure source runs under every scheme.
+ */
+#define smr_checkpoint(ctx)                                                                            \
+	do {                                                                                               \
+		smr_context_t *smr_cp_ = (ctx);                                                                \
+		if (smr_cp_->priv.scheme == SMR_DEBRA_PLUS) {                                                  \
+			if (sigsetjmp(smr_cp_->priv.jb, 0) != 0)                                                   \
+				smr__restarted(smr_cp_);                                                               \
+			smr__arm(smr_cp_);                                                                         \
+		}                                                                                              \
+	} while (0)
+
+/* Publishes `node` in protection slot `slot` (< SMR_SLOTS): reclaimers keep it
+ * even after this thread is neutralised, until smr_release or smr_end_op.
+ * Call it while the node is protected (inside the operation).  One store. */
+static inline void smr_reserve(smr_context_t *ctx, unsigned slot, void *node);
+static inline void smr_release(smr_context_t *ctx, unsigned slot);
+
+/* Leaves the restartable region: from here on the operation is not restarted
+ * (signals are ignored and the thread holds the epoch as under DEBRA). */
+static inline void smr_write_phase(smr_context_t *ctx);
+
+/* True between smr_checkpoint and smr_write_phase/smr_end_op. */
+static inline bool smr_in_restartable(const smr_context_t *ctx);
+
+/* ---- internals of the inline paths (not for direct use) ---------------------- */
+
+#define SMR__INACTIVE UINT64_MAX
+#define SMR__QBIT ((uint64_t)1)
+
+struct smr__block;
+struct smr__list {
+	struct smr__block *head, *tail;
+	size_t blocks, nodes;
+};
+
+/* Read by other threads (scans, signals, stats): one cache line. */
+struct smr__shared {
+	uint64_t announce;          /* DEBRA: epoch | SMR__QBIT when quiescent */
+	uint64_t lower, upper;      /* IBR reservation, SMR__INACTIVE outside ops */
+	void *slots[SMR_SLOTS];     /* DEBRA+ protection slots */
+	uint32_t state;             /* registry state, see smr/internal.h */
+	uint32_t signalers;         /* DEBRA+: senders between check and pthread_kill */
+	uint32_t neutralizable;     /* DEBRA+: 1 while in a restartable region (advisory) */
+	uint64_t generation;        /* bumped at each registration of this record */
+	pthread_t thread;           /* the owner, for pthread_kill */
+} __attribute__((aligned(CC_CACHE_LINE_SIZE)));
+
+/* Written by the owner, read by smr_domain_stats: its own line. */
+struct smr__counters {
+	uint64_t retired, freed, signals, restarts;
+	uint64_t flushed_retired, flushed_freed; /* already added to the domain's pending */
+} __attribute__((aligned(CC_CACHE_LINE_SIZE)));
+
+/* The owner's private state. */
+struct smr__private {
+	smr_scheme_t scheme;
+	bool in_op;
+	volatile sig_atomic_t restartable; /* DEBRA+: read by the signal handler */
+	uint64_t *epoch;                   /* &domain->epoch */
+	smr_domain_t *domain;
+	uint64_t upper;                    /* IBR: cached reservation upper bound */
+	uint64_t announced;                /* DEBRA: epoch of the last announcement */
+	unsigned scan_every, scan_count;   /* DEBRA: amortised scan */
+	bool scan_due;                     /* DEBRA: there is something to reclaim */
+	uint32_t slots_used;               /* DEBRA+: bit mask of reserved slots */
+	sigjmp_buf jb;                     /* DEBRA+: the checkpoint */
+};
+
+struct smr_context {
+	struct smr__shared sh;
+	struct smr__counters cnt;
+	struct smr__private priv;
+	/* followed by the out-of-line state (struct smr__local in smr/internal.h) */
+};
+
+void smr__debra_begin_slow(smr_context_t *ctx, uint64_t epoch);
+void smr__ibr_raise(smr_context_t *ctx, uint64_t epoch);
+void smr__restarted(smr_context_t *ctx);
+void smr__arm(smr_context_t *ctx);
+void smr__debug_fail(const smr_context_t *ctx, const char *what) __attribute__((noreturn));
+
+#if SMR_DEBUG
+#define SMR__CHECK(ctx, cond, what)                                                                    \
+	do {                                                                                               \
+		if (CC_UNLIKELY(!(cond)))                                                                      \
+			smr__debug_fail((ctx), (what));                                                            \
+	} while (0)
+#define SMR__CHECK_OWNER(ctx, fn)                                                                      \
+	SMR__CHECK(ctx, pthread_equal((ctx)->sh.thread, pthread_self()), fn ": context used by another thread than its own")
+#else
+#define SMR__CHECK(ctx, cond, what) ((void)0)
+#define SMR__CHECK_OWNER(ctx, fn) ((void)0)
+#endif
+
+static inline void smr_begin_op(smr_context_t *ctx)
+{
+	SMR__CHECK_OWNER(ctx, "smr_begin_op");
+	SMR__CHECK(ctx, !ctx->priv.in_op, "smr_begin_op: an operation is already open on this context");
+	ctx->priv.in_op = true;
+	switch (ctx->priv.scheme) {
+	case SMR_IBR: {
+		/* acquire: pairs with the advancing fetch-and-add (smr_alloc). */
+		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+		ctx->priv.upper = e;
+		/* lower first, upper second (the scan reads them in that order); the
+		 * fence orders both before the first smr_protect load and pairs with
+		 * the reclaimer's fence before it reads reservations. */
+		cc_atomic_store_relaxed_u64(&ctx->sh.lower, e);
+		cc_atomic_store_fence_u64(&ctx->sh.upper, e);
+		break;
+	}
+	case SMR_DEBRA:
+	case SMR_DEBRA_PLUS: {
+		/* acquire: pairs with the advancing CAS on the epoch. */
+		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+		if (CC_UNLIKELY(e != ctx->priv.announced ||
+		                (ctx->priv.scan_due && ++ctx->priv.scan_count >= ctx->priv.scan_every))) {
+			smr__debra_begin_slow(ctx, e); /* rotate bags, scan one thread, announce */
+			break;
+		}
+		/* the announcement (quiescent bit clear), then a full fence before the
+		 * first shared load; pairs with the advancer's fence before it reads
+		 * announcements. */
+		cc_atomic_store_fence_u64(&ctx->sh.announce, e);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static inline void smr_end_op(smr_context_t *ctx)
+{
+	SMR__CHECK_OWNER(ctx, "smr_end_op");
+	SMR__CHECK(ctx, ctx->priv.in_op, "smr_end_op: no operation is open on this context");
+	switch (ctx->priv.scheme) {
+	case SMR_IBR:
+		/* release: the operation's loads happen before a reclaimer that reads
+		 * the interval as inactive (acquire) frees anything. upper first. */
+		cc_atomic_store_release_u64(&ctx->sh.upper, SMR__INACTIVE);
+		cc_atomic_store_release_u64(&ctx->sh.lower, SMR__INACTIVE);
+		break;
+	case SMR_DEBRA_PLUS:
+		smr_write_phase(ctx); /* closes the region, if still open */
+		if (ctx->priv.slots_used) {
+			for (unsigned i = 0; i < SMR_SLOTS; i++)
+				cc_atomic_store_relaxed_ptr(&ctx->sh.slots[i], NULL);
+			ctx->priv.slots_used = 0;
+		}
+		/* fallthrough */
+	case SMR_DEBRA:
+		/* release: pairs with the advancer's acquire load of the announcement. */
+		cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
+		break;
+	default:
+		break;
+	}
+	ctx->priv.in_op = false;
+}
+
+static inline void *smr_protect(smr_context_t *ctx, void *const *src)
+{
+	SMR__CHECK_OWNER(ctx, "smr_protect");
+	SMR__CHECK(ctx, ctx->priv.in_op, "smr_protect: called outside an operation");
+	if (ctx->priv.scheme == SMR_IBR) {
+		for (;;) {
+			/* acquire: the node's contents as published by its writer. */
+			void *p = cc_atomic_load_acquire_ptr(src);
+			/* acquire: orders the epoch read after the pointer read. */
+			uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+			if (CC_LIKELY(e == ctx->priv.upper))
+				return p;
+			smr__ibr_raise(ctx, e); /* publish the new upper bound, load again */
+		}
+	}
+	/* acquire: the node's contents as published by its writer. */
+	return cc_atomic_load_acquire_ptr(src);
+}
+
+static inline void smr_reserve(smr_context_t *ctx, unsigned slot, void *node)
+{
+	SMR__CHECK(ctx, slot < SMR_SLOTS, "smr_reserve: slot out of range");
+	SMR__CHECK(ctx, ctx->priv.in_op, "smr_reserve: called outside an operation");
+	if (ctx->priv.scheme != SMR_DEBRA_PLUS)
+		return;
+	/* relaxed: while the thread is not quiescent the epoch protects the node;
+	 * the handler's release store of the quiescent bit publishes the slot
+	 * before any reclaimer can count this thread as quiescent. */
+	cc_atomic_store_relaxed_ptr(&ctx->sh.slots[slot], node);
+	ctx->priv.slots_used |= 1u << slot;
+}
+
+static inline void smr_release(smr_context_t *ctx, unsigned slot)
+{
+	SMR__CHECK(ctx, slot < SMR_SLOTS, "smr_release: slot out of range");
+	if (ctx->priv.scheme != SMR_DEBRA_PLUS)
+		return;
+	cc_atomic_store_release_ptr(&ctx->sh.slots[slot], NULL);
+	ctx->priv.slots_used &= ~(1u << slot);
+}
+
+static inline void smr_write_phase(smr_context_t *ctx)
+{
+	SMR__CHECK(ctx, ctx->priv.in_op, "smr_write_phase: called outside an operation");
+	if (ctx->priv.restartable) {
+		ctx->priv.restartable = 0;
+		/* the handler runs on this thread: a compiler barrier keeps every
+		 * write of the write phase after the flag. */
+		cc_atomic_compiler_barrier();
+		/* relaxed, advisory: senders stop waiting for this thread. */
+		cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
+	}
+}
+
+static inline bool smr_in_restartable(const smr_context_t *ctx)
+{
+	return ctx->priv.restartable != 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CCMEM_SMR_H */

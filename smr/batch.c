@@ -1,0 +1,185 @@
+/*
+ * smr/batch.c - retire blocks, block lists, per-thread pools, node release
+ * and the domain's shared stack of batches.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Empty blocks a thread keeps for reuse; beyond this they go back to the glue. */
+#define SMR_POOL_MAX 64
+
+static size_t block_bytes(unsigned cap)
+{
+	return sizeof(smr_block_t) + (size_t)cap * sizeof(smr_entry_t);
+}
+
+static void block_reset(smr_block_t *b)
+{
+	b->next = NULL;
+	b->count = 0;
+	b->tag = SMR_TAG_SAFE;
+	b->min_birth = UINT64_MAX;
+	b->max_retire = 0;
+}
+
+smr_block_t *smr_block_new(smr_domain_t *d)
+{
+	unsigned cap = d->opts.batch_size;
+	smr_block_t *b = cc_alloc_node(block_bytes(cap));
+	if (b == NULL)
+		return NULL;
+	b->cap = cap;
+	block_reset(b);
+	return b;
+}
+
+smr_block_t *smr_block_get(smr_context_t *ctx)
+{
+	smr_block_t *b = smr_list_pop(&smr_local(ctx)->pool);
+	if (b == NULL)
+		return smr_block_new(ctx->priv.domain);
+	block_reset(b);
+	return b;
+}
+
+void smr_block_release(smr_domain_t *d, smr_block_t *b)
+{
+	(void)d;
+	cc_free(b, block_bytes(b->cap));
+}
+
+void smr_block_put(smr_context_t *ctx, smr_block_t *b)
+{
+	smr_local_t *loc = smr_local(ctx);
+	if (loc->pool.blocks >= SMR_POOL_MAX) {
+		smr_block_release(ctx->priv.domain, b);
+		return;
+	}
+	block_reset(b);
+	smr_list_push(&loc->pool, b);
+}
+
+void smr_list_push(smr_list_t *l, smr_block_t *b)
+{
+	b->next = NULL;
+	if (l->tail)
+		l->tail->next = b;
+	else
+		l->head = b;
+	l->tail = b;
+	l->blocks++;
+	l->nodes += b->count;
+}
+
+smr_block_t *smr_list_pop(smr_list_t *l)
+{
+	smr_block_t *b = l->head;
+	if (b == NULL)
+		return NULL;
+	l->head = b->next;
+	if (l->head == NULL)
+		l->tail = NULL;
+	l->blocks--;
+	l->nodes -= b->count;
+	b->next = NULL;
+	return b;
+}
+
+void smr_list_splice(smr_list_t *dst, smr_list_t *src)
+{
+	if (src->head == NULL)
+		return;
+	if (dst->tail)
+		dst->tail->next = src->head;
+	else
+		dst->head = src->head;
+	dst->tail = src->tail;
+	dst->blocks += src->blocks;
+	dst->nodes += src->nodes;
+	memset(src, 0, sizeof *src);
+}
+
+void smr_entry_free(smr_context_t *freer, const smr_entry_t *e)
+{
+	smr_hdr_t *h = e->hdr;
+	if (e->fini)
+		e->fini(smr_node_of(h));
+	cc_free(h, smr_block_bytes(smr_hdr_size(h)));
+	/* single writer (the freeing thread's own counter), read by stats. */
+	cc_atomic_store_relaxed_u64(&freer->cnt.freed, freer->cnt.freed + 1);
+}
+
+bool smr_block_drain(smr_context_t *freer, smr_block_t *b, size_t *budget, size_t *freed)
+{
+	while (b->count > 0 && *budget > 0) {
+		smr_entry_free(freer, &b->e[--b->count]);
+		(*budget)--;
+		(*freed)++;
+	}
+	return b->count == 0;
+}
+
+smr_block_t *smr_seal_current(smr_context_t *ctx)
+{
+	smr_local_t *loc = smr_local(ctx);
+	smr_block_t *b = loc->cur;
+	if (b == NULL || b->count == 0)
+		return NULL;
+	loc->cur = NULL;
+	/* acquire: pairs with the advancing CAS; every unlink of the block's
+	 * nodes happened before this read, so tag >= their unlink epochs. */
+	b->tag = ctx->priv.scheme == SMR_NONE ? SMR_TAG_NEVER : cc_atomic_load_acquire_u64(ctx->priv.epoch);
+	return b;
+}
+
+/* ---- the domain's shared stack ------------------------------------------------------- */
+
+static void shared_push_chain(smr_domain_t *d, smr_block_t *first, smr_block_t *last, size_t nodes)
+{
+	void *head = cc_atomic_load_relaxed_ptr((void *const *)&d->shared);
+	do {
+		last->next = head;
+		/* CAS (seq_cst, so release): the blocks' contents before the push;
+		 * pairs with the exchange in smr_shared_take_all. */
+	} while (!cc_atomic_cas_value_ptr((void **)&d->shared, &head, first));
+	cc_atomic_faa_u64(&d->shared_nodes, nodes);
+}
+
+void smr_shared_push(smr_domain_t *d, smr_block_t *b)
+{
+	shared_push_chain(d, b, b, b->count);
+}
+
+void smr_shared_push_list(smr_domain_t *d, smr_list_t *l)
+{
+	if (l->head == NULL)
+		return;
+	shared_push_chain(d, l->head, l->tail, l->nodes);
+	memset(l, 0, sizeof *l);
+}
+
+smr_block_t *smr_shared_take_all(smr_domain_t *d)
+{
+	if (cc_atomic_load_relaxed_ptr((void *const *)&d->shared) == NULL)
+		return NULL;
+	/* exchange (seq_cst, so acquire): pairs with the pushing CAS.  Taking the
+	 * whole stack avoids the ABA problem of popping one block. */
+	smr_block_t *all = cc_atomic_fas_ptr((void **)&d->shared, NULL);
+	size_t nodes = 0;
+	for (smr_block_t *b = all; b; b = b->next)
+		nodes += b->count;
+	cc_atomic_faa_u64(&d->shared_nodes, (uint64_t)0 - nodes);
+	return all;
+}
+
+void smr_list_destroy(smr_domain_t *d, smr_context_t *freer, smr_list_t *l)
+{
+	smr_block_t *b;
+	while ((b = smr_list_pop(l)) != NULL) {
+		size_t budget = SIZE_MAX, freed = 0;
+		smr_block_drain(freer, b, &budget, &freed);
+		smr_block_release(d, b);
+	}
+}

@@ -1,0 +1,420 @@
+/*
+ * smr/debra.c - DEBRA (Brown, PODC 2015): announcements with a quiescent bit,
+ * three limbo bags per thread, the amortised scan of one other thread per
+ * operation; and DEBRA+ neutralisation with a restartable-region API.
+ *
+ * Departures from the reference (setbench's reclaimer_debra*.h):
+ * - the announcement is a store followed by a full fence (one xchg), not a
+ *   relaxed store with a compiler barrier that is correct only on x86;
+ * - a scan round starts with a full fence between the epoch read and the
+ *   announcement reads, so the advance is correct on C11's model;
+ * - a signalled thread counts as safe only from its own announcement (the
+ *   handler sets its quiescent bit), never because pthread_kill returned;
+ * - a signal is sent only while the target's registry record says it is
+ *   registered, and unregistration waits for senders in flight, so no signal
+ *   goes to a thread that has exited.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Checks of a blocking target between two signals to it for the same epoch. */
+#define SMR_SIGNAL_PATIENCE 64
+
+/* ---- limbo bags ----------------------------------------------------------------- */
+
+static void keep_slot_held(smr_context_t *ctx, smr_list_t *bag);
+
+void smr_debra_rotate(smr_context_t *ctx, uint64_t epoch)
+{
+	smr_local_t *loc = smr_local(ctx);
+	/* The block being filled belongs to the bag of the stint that ends now. */
+	smr_block_t *b = smr_seal_current(ctx);
+	if (b && ctx->priv.domain->opts.empty_freq == 0)
+		smr_shared_push(ctx->priv.domain, b); /* dedicated reclaimers free it */
+	else if (b)
+		smr_list_push(&loc->bag[loc->cur_bag], b);
+	loc->cur_bag = (loc->cur_bag + 1) % 3;
+	smr_list_t *oldest = &loc->bag[loc->cur_bag];
+	/* The oldest bag was filled three observed epoch changes ago: every node
+	 * in it is unreachable by any operation still open (smr/internal.h). */
+	if (oldest->head) {
+		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
+			keep_slot_held(ctx, oldest);
+		smr_list_splice(&loc->ready, oldest);
+	}
+	ctx->priv.announced = epoch;
+	ctx->priv.scan_due = loc->retired_this_epoch || loc->bag[0].head || loc->bag[1].head ||
+	                     loc->bag[2].head || loc->sealed.head;
+	loc->retired_this_epoch = false;
+	loc->check_next = 0;
+}
+
+/* ---- the amortised scan and the epoch advance -------------------------------------- */
+
+/* Whether record r lets the epoch leave `epoch`: quiescent, announcing
+ * `epoch`, or not registered. */
+static bool allows(const smr_context_t *r, uint64_t epoch)
+{
+	/* acquire: pairs with the release store of smr_end_op (and the handler's),
+	 * so the ended operation happens before whatever the advance frees. */
+	if (cc_atomic_load_acquire_u32(&r->sh.state) != SMR_REC_ACTIVE)
+		return true;
+	uint64_t a = cc_atomic_load_acquire_u64(&r->sh.announce);
+	return (a & SMR__QBIT) || a == epoch;
+}
+
+static bool advance(smr_domain_t *d, uint64_t epoch)
+{
+	/* seq_cst CAS: pairs with the acquire epoch loads of begin and seal. */
+	return cc_atomic_cas_u64(&d->epoch, epoch, epoch + 2);
+}
+
+static void maybe_neutralize(smr_context_t *ctx, smr_context_t *target, unsigned idx, uint64_t epoch);
+static void send_signal(smr_context_t *ctx, smr_context_t *target, unsigned idx, uint64_t epoch);
+
+/* One check of the amortised scan, for a thread that announced `epoch`. */
+static void check_one(smr_context_t *ctx, uint64_t epoch)
+{
+	smr_domain_t *d = ctx->priv.domain;
+	smr_local_t *loc = smr_local(ctx);
+	unsigned hwm = cc_atomic_load_acquire_u32(&d->hwm);
+	if (loc->check_next == 0)
+		cc_atomic_fence_seqcst(); /* the round's epoch read before any announcement read */
+	while (loc->check_next < hwm) {
+		smr_context_t *r = smr_record(d, loc->check_next);
+		if (r == ctx || allows(r, epoch)) {
+			loc->check_next++;
+			if (r == ctx)
+				continue; /* our own record costs no check */
+			break;        /* one other thread per call */
+		}
+		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
+			maybe_neutralize(ctx, r, loc->check_next, epoch);
+		return; /* blocked: look at the same thread next time */
+	}
+	if (loc->check_next >= hwm) {
+		advance(d, epoch);
+		loc->check_next = 0;
+	}
+}
+
+bool smr_debra_try_advance(smr_context_t *ctx)
+{
+	smr_domain_t *d = ctx->priv.domain;
+	uint64_t epoch = cc_atomic_load_acquire_u64(&d->epoch);
+	cc_atomic_fence_seqcst(); /* pairs with the fence of each announcement */
+	unsigned hwm = cc_atomic_load_acquire_u32(&d->hwm);
+	for (unsigned i = 0; i < hwm; i++) {
+		smr_context_t *r = smr_record(d, i);
+		if (r == ctx || allows(r, epoch))
+			continue;
+		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
+			maybe_neutralize(ctx, r, i, epoch);
+		return false;
+	}
+	return advance(d, epoch);
+}
+
+/* Yields a waiting thread spends on a blocker outside any restartable region
+ * whose announcement does not change, before taking it for stalled. */
+#define SMR_STALL_YIELDS 10000
+
+/* DEBRA+ back-pressure: one full scan for a thread that is over its cap.
+ * 1: the epoch advanced; 0: wait (a blocker in a restartable region was
+ * signalled, or a blocker in its write phase is still making progress);
+ * -1: a blocker outside any restartable region looks stalled (do not wait). */
+static int scan_for_room(smr_context_t *ctx, uint64_t epoch, unsigned *stuck_idx, uint64_t *stuck_word,
+                         unsigned *stuck_count)
+{
+	smr_domain_t *d = ctx->priv.domain;
+	cc_atomic_fence_seqcst(); /* pairs with the fence of each announcement */
+	unsigned hwm = cc_atomic_load_acquire_u32(&d->hwm);
+	for (unsigned i = 0; i < hwm; i++) {
+		smr_context_t *r = smr_record(d, i);
+		if (r == ctx || allows(r, epoch))
+			continue;
+		if (cc_atomic_load_relaxed_u32(&r->sh.neutralizable)) {
+			send_signal(ctx, r, i, epoch);
+			return 0;
+		}
+		/* In its write phase (or with no checkpoint): a running operation
+		 * ends soon, so wait while its announcement keeps changing. */
+		uint64_t word = cc_atomic_load_relaxed_u64(&r->sh.announce);
+		smr_local_t *loc = smr_local(ctx);
+		if (loc->stalled_idx == i + 1 && loc->stalled_word == word)
+			return -1; /* taken for stalled before, and still in the same operation */
+		if (*stuck_idx != i || *stuck_word != word) {
+			*stuck_idx = i;
+			*stuck_word = word;
+			*stuck_count = 0;
+		}
+		if (++*stuck_count <= SMR_STALL_YIELDS)
+			return 0;
+		loc->stalled_idx = i + 1; /* do not wait for this operation again */
+		loc->stalled_word = word;
+		return -1;
+	}
+	advance(d, epoch);
+	return 1;
+}
+
+/* Called outside an operation (this thread is quiescent): waits until its
+ * own unfreed nodes are back under the cap, or a blocker cannot be
+ * neutralised. */
+static void wait_for_room(smr_context_t *ctx)
+{
+	unsigned stuck_idx = UINT32_MAX, stuck_count = 0;
+	uint64_t stuck_word = 0;
+	while (smr_debra_over_cap(ctx)) {
+		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+		if (e != ctx->priv.announced) {
+			smr_debra_rotate(ctx, e);
+			/* release: still quiescent, at the observed epoch */
+			cc_atomic_store_release_u64(&ctx->sh.announce, e | SMR__QBIT);
+			size_t budget = SIZE_MAX;
+			smr_free_ready(ctx, &budget);
+			continue;
+		}
+		int r = scan_for_room(ctx, e, &stuck_idx, &stuck_word, &stuck_count);
+		if (r < 0)
+			break;
+		if (r == 0)
+			sched_yield(); /* let the signalled thread run its handler */
+	}
+}
+
+void smr__debra_begin_slow(smr_context_t *ctx, uint64_t epoch)
+{
+	if (CC_UNLIKELY(smr_debra_over_cap(ctx))) {
+		wait_for_room(ctx);
+		epoch = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+	}
+	if (epoch != ctx->priv.announced)
+		smr_debra_rotate(ctx, epoch);
+	/* the announcement (quiescent bit clear), then a full fence before the
+	 * first shared load; pairs with the scanners' fences. */
+	cc_atomic_store_fence_u64(&ctx->sh.announce, epoch);
+	if (ctx->priv.scan_due && ctx->priv.scan_count >= ctx->priv.scan_every) {
+		ctx->priv.scan_count = 0;
+		check_one(ctx, epoch);
+	}
+}
+
+/* ---- DEBRA+: protection slots ------------------------------------------------------- */
+
+size_t smr_slots_snapshot(smr_context_t *ctx)
+{
+	smr_domain_t *d = ctx->priv.domain;
+	smr_local_t *loc = smr_local(ctx);
+	unsigned hwm = cc_atomic_load_acquire_u32(&d->hwm);
+	size_t n = 0;
+	for (unsigned i = 0; i < hwm; i++) {
+		smr_context_t *r = smr_record(d, i);
+		for (unsigned s = 0; s < SMR_SLOTS && n < loc->scratch_words; s++) {
+			/* acquire: a slot published before its owner's quiescent store
+			 * is seen here (release/acquire chain through the epoch). */
+			void *p = cc_atomic_load_acquire_ptr(&r->sh.slots[s]);
+			if (p)
+				loc->scratch[n++] = (uint64_t)(uintptr_t)p;
+		}
+	}
+	return n;
+}
+
+bool smr_slots_hold(const smr_context_t *ctx, size_t n, const void *node)
+{
+	const uint64_t *s = smr_local((smr_context_t *)ctx)->scratch;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == (uint64_t)(uintptr_t)node)
+			return true;
+	return false;
+}
+
+/* Moves the entries of `bag` that some slot holds into this thread's current
+ * block: they wait for three more epoch changes and are checked again. */
+static void keep_slot_held(smr_context_t *ctx, smr_list_t *bag)
+{
+	size_t n = smr_slots_snapshot(ctx);
+	if (n == 0)
+		return;
+	for (smr_block_t *b = bag->head; b; b = b->next) {
+		uint32_t keep = 0;
+		for (uint32_t i = 0; i < b->count; i++) {
+			if (smr_slots_hold(ctx, n, smr_node_of(b->e[i].hdr))) {
+				smr_local_t *loc = smr_local(ctx);
+				if (loc->cur == NULL || loc->cur->count == loc->cur->cap) {
+					smr_block_t *full = smr_seal_current(ctx);
+					if (full)
+						smr_list_push(&loc->bag[loc->cur_bag], full);
+					loc->cur = smr_block_get(ctx);
+				}
+				if (loc->cur == NULL) {
+					/* no memory for a block: keep it where it is (the bag is
+					 * then not freed at all this time, which is safe) */
+					b->e[keep++] = b->e[i];
+					continue;
+				}
+				loc->cur->e[loc->cur->count++] = b->e[i];
+				loc->retired_this_epoch = true;
+			} else {
+				b->e[keep++] = b->e[i];
+			}
+		}
+		bag->nodes -= b->count - keep;
+		b->count = keep;
+	}
+}
+
+/* ---- DEBRA+: neutralisation ----------------------------------------------------------- */
+
+/* The context whose checkpoint is armed on this thread (one at a time). */
+static _Thread_local smr_context_t *t_armed;
+
+static void handler(int sig, siginfo_t *info, void *uctx)
+{
+	(void)sig;
+	(void)info;
+	(void)uctx;
+	smr_context_t *ctx = t_armed;
+	if (ctx == NULL || !ctx->priv.restartable)
+		return; /* not in a restartable region: ignored; the sender waits */
+	ctx->priv.restartable = 0;
+	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
+	/* release: the slots stored in the region are visible to whoever sees
+	 * this thread quiescent (and so to every later reclaimer). */
+	cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
+	siglongjmp(ctx->priv.jb, 1);
+}
+
+static pthread_mutex_t g_install_lock = PTHREAD_MUTEX_INITIALIZER;
+static sigset_t g_installed; /* signals whose handler is ours, under the lock */
+static int g_install_init;
+
+int smr_neutralize_install(int sig)
+{
+	pthread_mutex_lock(&g_install_lock);
+	if (!g_install_init) {
+		sigemptyset(&g_installed);
+		g_install_init = 1;
+	}
+	if (sigismember(&g_installed, sig) == 1) {
+		pthread_mutex_unlock(&g_install_lock);
+		return 0;
+	}
+	struct sigaction old;
+	if (sigaction(sig, NULL, &old) != 0) {
+		pthread_mutex_unlock(&g_install_lock);
+		errno = EINVAL;
+		return -1;
+	}
+	bool ours = (old.sa_flags & SA_SIGINFO) && old.sa_sigaction == handler;
+	if (!ours && old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) {
+		pthread_mutex_unlock(&g_install_lock);
+		errno = EBUSY;
+		return -1;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) != 0) {
+		pthread_mutex_unlock(&g_install_lock);
+		errno = EINVAL;
+		return -1;
+	}
+	/* The handler stays installed for the life of the process: a signal
+	 * still in flight after the last domain is gone must find it. */
+	sigaddset(&g_installed, sig);
+	pthread_mutex_unlock(&g_install_lock);
+	return 0;
+}
+
+/* Nodes this thread has retired and not freed yet. */
+static size_t own_unfreed(smr_context_t *ctx)
+{
+	smr_local_t *loc = smr_local(ctx);
+	return loc->bag[0].nodes + loc->bag[1].nodes + loc->bag[2].nodes + loc->ready.nodes +
+	       (loc->cur ? loc->cur->count : 0);
+}
+
+bool smr_debra_over_cap(smr_context_t *ctx)
+{
+	return ctx->priv.scheme == SMR_DEBRA_PLUS && own_unfreed(ctx) > 4 * (size_t)ctx->priv.domain->opts.neutralize_after;
+}
+
+static void maybe_neutralize(smr_context_t *ctx, smr_context_t *target, unsigned idx, uint64_t epoch)
+{
+	/* nodes this thread waits to free, and those the domain holds for any thread */
+	size_t limbo = own_unfreed(ctx) + (size_t)cc_atomic_load_relaxed_u64(&ctx->priv.domain->shared_nodes);
+	if (limbo >= ctx->priv.domain->opts.neutralize_after)
+		send_signal(ctx, target, idx, epoch);
+}
+
+static void send_signal(smr_context_t *ctx, smr_context_t *target, unsigned idx, uint64_t epoch)
+{
+	smr_local_t *loc = smr_local(ctx);
+	if (loc->signal_target == idx + 1 && loc->signal_epoch == epoch && ++loc->signal_patience < SMR_SIGNAL_PATIENCE)
+		return; /* signalled already for this epoch; give its handler time */
+	loc->signal_target = idx + 1;
+	loc->signal_epoch = epoch;
+	loc->signal_patience = 0;
+	/* Registry handshake with smr_neutralize_leave: announce the sender
+	 * (seq_cst RMW), then check the record is still registered.  Leaving
+	 * stores LEAVING (seq_cst) then waits for senders, so a thread is never
+	 * signalled after it has passed unregistration. */
+	cc_atomic_faa_u32(&target->sh.signalers, 1);
+	if (cc_atomic_load_acquire_u32(&target->sh.state) == SMR_REC_ACTIVE) {
+		if (pthread_kill(target->sh.thread, ctx->priv.domain->opts.signal) == 0)
+			cc_atomic_store_relaxed_u64(&ctx->cnt.signals, ctx->cnt.signals + 1);
+	}
+	cc_atomic_faa_u32(&target->sh.signalers, (uint32_t)-1);
+}
+
+void smr_neutralize_leave(smr_context_t *ctx)
+{
+	cc_atomic_store_release_u32(&ctx->sh.state, SMR_REC_LEAVING);
+	cc_atomic_fence_seqcst(); /* the state store before the signalers load; pairs
+	                             with the sender's fetch-and-add */
+	while (cc_atomic_load_acquire_u32(&ctx->sh.signalers) != 0)
+		cc_atomic_pause();
+}
+
+void smr_neutralize_forget(smr_context_t *ctx)
+{
+	ctx->priv.restartable = 0;
+	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
+	if (t_armed == ctx)
+		t_armed = NULL;
+}
+
+void smr__arm(smr_context_t *ctx)
+{
+	t_armed = ctx;
+	cc_atomic_compiler_barrier(); /* t_armed before the flag, for the handler */
+	ctx->priv.restartable = 1;
+	cc_atomic_compiler_barrier(); /* the flag before the first read of the region */
+	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 1); /* advisory, for waiting senders */
+}
+
+void smr__restarted(smr_context_t *ctx)
+{
+	/* sigsetjmp(.., 0) did not save the mask and the kernel blocked the
+	 * signal for the handler that jumped here: unblock it (a system call, on
+	 * the restart path only). */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, ctx->priv.domain->opts.signal);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	cc_atomic_store_relaxed_u64(&ctx->cnt.restarts, ctx->cnt.restarts + 1);
+	/* The handler made this thread quiescent: begin the operation again. */
+	uint64_t epoch = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+	smr__debra_begin_slow(ctx, epoch);
+}

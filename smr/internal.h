@@ -1,0 +1,185 @@
+/*
+ * smr/internal.h - the reclamation layer's internal state.  Not installed.
+ *
+ * Layout
+ *   domain.c   options, domain create/destroy, registry, statistics
+ *   batch.c    retire blocks, block lists, per-thread pools, node release,
+ *              the domain's shared batch stack
+ *   reclaim.c  smr_alloc, smr_retire, reclamation passes, smr_poll
+ *   ibr.c      IBR reservations and the interval test
+ *   debra.c    DEBRA announcements, limbo bags, epoch advance; DEBRA+
+ *              neutralisation (signals, handler, restartable regions)
+ *
+ * Safety rules, by scheme (see smr.h for the user's side):
+ *   IBR     a retired entry [birth, retire] is freeable when no active
+ *           reservation [lower, upper] has lower <= retire && upper >= birth;
+ *           reservations are read lower before upper, after a seq_cst fence
+ *           that pairs with the fence in smr_begin_op / smr__ibr_raise.
+ *   DEBRA   a thread's limbo bag is freeable when the thread has observed
+ *           three epoch changes since it stopped filling it (three bags,
+ *           rotated at each observed change).  A block handed to the domain
+ *           carries `tag`, the epoch read when it was sealed (after every
+ *           unlink of its nodes); it is freeable once epoch >= tag + 4.
+ *   DEBRA+  as DEBRA, and a node in some thread's protection slot is kept.
+ */
+#ifndef CCMEM_SMR_INTERNAL_H
+#define CCMEM_SMR_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccmem/smr.h"
+
+/* ---- node header ---------------------------------------------------------------- */
+
+#define SMR_HDR_SIZE 16u
+#define SMR_HDR_SIZE_BITS 48
+#define SMR_HDR_LIVE ((uint64_t)0xA11Eu)
+#define SMR_HDR_RETIRED ((uint64_t)0xDEADu)
+
+typedef struct smr_hdr {
+	uint64_t birth; /* IBR: epoch at allocation */
+	uint64_t info;  /* requested size (low 48 bits) | state << 48 */
+} smr_hdr_t;
+
+static inline smr_hdr_t *smr_hdr_of(void *node) { return (smr_hdr_t *)((char *)node - SMR_HDR_SIZE); }
+static inline void *smr_node_of(smr_hdr_t *h) { return (char *)h + SMR_HDR_SIZE; }
+static inline size_t smr_hdr_size(const smr_hdr_t *h) { return (size_t)(h->info & (((uint64_t)1 << SMR_HDR_SIZE_BITS) - 1)); }
+/* What the glue allocated for a node of `size` bytes (header included). */
+static inline size_t smr_block_bytes(size_t size) { return (size + SMR_HDR_SIZE + 15u) & ~(size_t)15u; }
+
+/* ---- retire blocks ---------------------------------------------------------------- */
+
+typedef struct smr_entry {
+	smr_hdr_t *hdr;
+	void (*fini)(void *node);
+	uint64_t birth, retire; /* IBR */
+} smr_entry_t;
+
+typedef struct smr__block {
+	struct smr__block *next;
+	uint32_t count;
+	uint32_t cap;
+	uint64_t tag;                   /* DEBRA: epoch at seal; see the rules above */
+	uint64_t min_birth, max_retire; /* IBR: the union of the entries' intervals */
+	smr_entry_t e[];
+} smr_block_t;
+
+#define SMR_TAG_NEVER UINT64_MAX /* SMR_NONE: freed at destroy only */
+#define SMR_TAG_SAFE 0           /* already known safe (a DEBRA bag past its third rotation) */
+
+typedef struct smr__list smr_list_t;
+
+/* ---- per-thread state beyond struct smr_context ------------------------------------ */
+
+typedef struct smr__local {
+	smr_block_t *cur;        /* the block being filled */
+	smr_list_t bag[3];       /* DEBRA limbo bags (sealed blocks) */
+	unsigned cur_bag;
+	smr_list_t sealed;       /* IBR (and NONE): sealed blocks, oldest first */
+	smr_list_t ready;        /* safe blocks whose nodes are being freed */
+	smr_list_t pool;         /* empty blocks for reuse */
+	uint64_t retires_since_pass;
+	uint64_t allocs;         /* IBR: allocations since this thread last advanced */
+	uint64_t alloc_threshold;
+	uint64_t *scratch;       /* IBR: reservations; DEBRA+: slots (2 * max_threads words) */
+	size_t scratch_words;
+	unsigned check_next;     /* DEBRA: next record to check */
+	unsigned signal_target;  /* DEBRA+: last signalled record + 1, 0 = none */
+	uint64_t signal_epoch;   /* DEBRA+: the epoch it was signalled for */
+	unsigned signal_patience;
+	unsigned stalled_idx;    /* DEBRA+: record + 1 taken for stalled, 0 = none */
+	uint64_t stalled_word;   /* ... and its announcement at the time */
+	bool retired_this_epoch; /* DEBRA: retired since the last rotation */
+} smr_local_t;
+
+static inline smr_local_t *smr_local(smr_context_t *ctx) { return (smr_local_t *)(void *)(ctx + 1); }
+
+/* ---- domain ---------------------------------------------------------------------------- */
+
+enum { SMR_REC_FREE = 0, SMR_REC_ACTIVE = 1, SMR_REC_LEAVING = 2 };
+
+struct smr_domain {
+	uint64_t epoch __attribute__((aligned(CC_CACHE_LINE_SIZE)));
+	char pad0[CC_CACHE_LINE_SIZE - sizeof(uint64_t)];
+
+	/* the domain's shared stack of batches (orphans and hand-offs) */
+	smr_block_t *shared __attribute__((aligned(CC_CACHE_LINE_SIZE)));
+	uint64_t shared_nodes;
+	uint64_t pending, peak_pending; /* flushed at passes */
+	uint32_t hwm;                    /* records [0, hwm) may be in use */
+	uint32_t registered;
+	uint64_t signals; /* signals sent for records already reused */
+
+	smr_options_t opts __attribute__((aligned(CC_CACHE_LINE_SIZE)));
+	size_t rec_size;
+	char *records;
+	size_t records_bytes;
+};
+
+static inline smr_context_t *smr_record(const smr_domain_t *d, unsigned i)
+{
+	return (smr_context_t *)(void *)(d->records + (size_t)i * d->rec_size);
+}
+
+static inline unsigned smr_record_index(const smr_domain_t *d, const smr_context_t *ctx)
+{
+	return (unsigned)(((const char *)ctx - d->records) / d->rec_size);
+}
+
+/* ---- batch.c ------------------------------------------------------------------------------ */
+
+smr_block_t *smr_block_new(smr_domain_t *d);               /* fresh, NULL on ENOMEM */
+smr_block_t *smr_block_get(smr_context_t *ctx);            /* pooled or fresh, NULL on ENOMEM */
+void smr_block_put(smr_context_t *ctx, smr_block_t *b);    /* back to the pool (or freed) */
+void smr_block_release(smr_domain_t *d, smr_block_t *b);   /* cc_free of the block itself */
+void smr_list_push(smr_list_t *l, smr_block_t *b);         /* append */
+smr_block_t *smr_list_pop(smr_list_t *l);                  /* oldest */
+void smr_list_splice(smr_list_t *dst, smr_list_t *src);    /* append all of src, O(1) */
+void smr_entry_free(smr_context_t *freer, const smr_entry_t *e); /* fini + cc_free */
+/* Frees entries from the top of b, at most *budget; true when b is empty. */
+bool smr_block_drain(smr_context_t *freer, smr_block_t *b, size_t *budget, size_t *freed);
+/* Seals ctx's current block (if it has entries) and returns it, NULL if none. */
+smr_block_t *smr_seal_current(smr_context_t *ctx);
+void smr_shared_push_list(smr_domain_t *d, smr_list_t *l);
+void smr_shared_push(smr_domain_t *d, smr_block_t *b);
+smr_block_t *smr_shared_take_all(smr_domain_t *d);
+/* Frees every node of every block in l (destroy) and the blocks. */
+void smr_list_destroy(smr_domain_t *d, smr_context_t *freer, smr_list_t *l);
+
+/* ---- reclaim.c ---------------------------------------------------------------------------- */
+
+size_t smr_pass(smr_context_t *ctx, size_t budget, bool polling);
+void smr_flush_pending(smr_context_t *ctx);
+/* Frees up to *budget nodes from the ready list. */
+size_t smr_free_ready(smr_context_t *ctx, size_t *budget);
+
+/* ---- ibr.c -------------------------------------------------------------------------------- */
+
+/* Snapshot of active reservations into ctx's scratch (pairs of lower, upper);
+ * returns how many pairs. */
+size_t smr_ibr_snapshot(smr_context_t *ctx);
+/* Frees the entries of b that no reservation covers (at most *budget),
+ * compacting the rest; true when b is empty. */
+bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t *budget, size_t *freed);
+
+/* ---- debra.c ------------------------------------------------------------------------------ */
+
+/* One full scan of every announcement and, if all allow it, an advance. */
+bool smr_debra_try_advance(smr_context_t *ctx);
+/* Rotates the limbo bags after an observed epoch change. */
+void smr_debra_rotate(smr_context_t *ctx, uint64_t epoch);
+/* DEBRA+: whether this thread's unfreed nodes are over 4 * neutralize_after. */
+bool smr_debra_over_cap(smr_context_t *ctx);
+/* DEBRA+: snapshot of every non-NULL protection slot into scratch; count. */
+size_t smr_slots_snapshot(smr_context_t *ctx);
+bool smr_slots_hold(const smr_context_t *ctx, size_t n, const void *node);
+/* DEBRA+: install the handler for `sig` (0 or -1 with errno). */
+int smr_neutralize_install(int sig);
+/* DEBRA+: registry side of unregistration (waits for in-flight signalers). */
+void smr_neutralize_leave(smr_context_t *ctx);
+/* DEBRA+: forget this thread's armed context (unregistration). */
+void smr_neutralize_forget(smr_context_t *ctx);
+
+#endif /* CCMEM_SMR_INTERNAL_H */

@@ -1,0 +1,301 @@
+/*
+ * smr/reclaim.c - node allocation and retirement, reclamation passes, poll.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+static void corrupt(const char *fmt, const void *node)
+{
+	fprintf(stderr, "ccmem smr: ");
+	fprintf(stderr, fmt, node);
+	fputc('\n', stderr);
+	abort();
+}
+
+void *smr_alloc(smr_context_t *ctx, size_t size)
+{
+	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_alloc: called inside a restartable region");
+	if (size == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (size > ((size_t)1 << SMR_HDR_SIZE_BITS) - 64) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	smr_hdr_t *h = cc_alloc(smr_block_bytes(size));
+	if (h == NULL)
+		return NULL;
+	h->info = (uint64_t)size | (SMR_HDR_LIVE << SMR_HDR_SIZE_BITS);
+	h->birth = 0;
+	if (ctx->priv.scheme == SMR_IBR) {
+		/* acquire: pairs with the advancing fetch-and-add; the birth epoch is
+		 * read before the node can be published. */
+		h->birth = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+		smr_local_t *loc = smr_local(ctx);
+		if (++loc->allocs >= loc->alloc_threshold) {
+			/* One advance per epoch_freq allocations system-wide: each thread
+			 * advances after epoch_freq * (registered threads) of its own. */
+			cc_atomic_faa_u64(ctx->priv.epoch, 1);
+			loc->allocs = 0;
+			uint32_t n = cc_atomic_load_relaxed_u32(&ctx->priv.domain->registered);
+			loc->alloc_threshold = (uint64_t)ctx->priv.domain->opts.epoch_freq * (n ? n : 1);
+		}
+	}
+	return smr_node_of(h);
+}
+
+/* Files a sealed block where the scheme and options want it. */
+static void file_sealed(smr_context_t *ctx, smr_block_t *b)
+{
+	smr_domain_t *d = ctx->priv.domain;
+	smr_local_t *loc = smr_local(ctx);
+	if (d->opts.empty_freq == 0) {
+		smr_shared_push(d, b); /* dedicated reclaimers free it */
+		return;
+	}
+	if (ctx->priv.scheme == SMR_DEBRA || ctx->priv.scheme == SMR_DEBRA_PLUS) {
+		smr_list_push(&loc->bag[loc->cur_bag], b);
+		return;
+	}
+	smr_list_push(&loc->sealed, b);
+	if (loc->sealed.blocks > d->opts.max_local_batches)
+		smr_shared_push(d, smr_list_pop(&loc->sealed)); /* any thread may free it now */
+}
+
+void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node))
+{
+	if (node == NULL)
+		return;
+	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_retire: called inside a restartable region");
+	smr_hdr_t *h = smr_hdr_of(node);
+	uint64_t state = h->info >> SMR_HDR_SIZE_BITS;
+	if (CC_UNLIKELY(state != SMR_HDR_LIVE)) {
+		if (state == SMR_HDR_RETIRED)
+			corrupt("smr_retire: node %p retired twice", node);
+		corrupt("smr_retire: %p was not allocated by smr_alloc, or its header is corrupted", node);
+	}
+#ifndef NDEBUG
+	if (smr_hdr_size(h) != size) {
+		fprintf(stderr, "ccmem smr: smr_retire: node %p retired with size %zu, allocated with %zu\n", node, size,
+		        smr_hdr_size(h));
+		abort();
+	}
+#else
+	(void)size;
+#endif
+	h->info = (h->info & (((uint64_t)1 << SMR_HDR_SIZE_BITS) - 1)) | (SMR_HDR_RETIRED << SMR_HDR_SIZE_BITS);
+
+	smr_local_t *loc = smr_local(ctx);
+	if (CC_UNLIKELY(loc->cur == NULL)) {
+		loc->cur = smr_block_get(ctx);
+		if (loc->cur == NULL) {
+			/* Out of memory for bookkeeping: free what is safe (emptied blocks
+			 * return to the pool) and try once more. */
+			smr_pass(ctx, SIZE_MAX, false);
+			loc->cur = smr_block_get(ctx);
+			if (loc->cur == NULL)
+				corrupt("smr_retire: out of memory for a retire block; cannot keep node %p safely", node);
+		}
+	}
+	smr_block_t *b = loc->cur;
+	smr_entry_t *e = &b->e[b->count++];
+	e->hdr = h;
+	e->fini = fini;
+	if (ctx->priv.scheme == SMR_IBR) {
+		e->birth = h->birth;
+		/* acquire; read after the caller's unlink (smr/internal.h). */
+		e->retire = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+		if (e->birth < b->min_birth)
+			b->min_birth = e->birth;
+		if (e->retire > b->max_retire)
+			b->max_retire = e->retire;
+	}
+	cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
+	loc->retired_this_epoch = true;
+	ctx->priv.scan_due = true;
+	if (b->count == b->cap)
+		file_sealed(ctx, smr_seal_current(ctx));
+
+	if (CC_UNLIKELY(ctx->priv.scheme == SMR_DEBRA_PLUS) && smr_debra_over_cap(ctx))
+		ctx->priv.scan_count = ctx->priv.scan_every; /* the next begin takes the slow path and waits */
+	if (loc->ready.head && ctx->priv.domain->opts.free_per_retire && ctx->priv.domain->opts.empty_freq) {
+		size_t budget = ctx->priv.domain->opts.free_per_retire;
+		smr_free_ready(ctx, &budget);
+	}
+	/* counted before the check (the reference's issue #3) */
+	if (ctx->priv.domain->opts.empty_freq && ++loc->retires_since_pass >= ctx->priv.domain->opts.empty_freq) {
+		loc->retires_since_pass = 0;
+		smr_pass(ctx, ctx->priv.domain->opts.poll_chunk, false);
+	}
+}
+
+void smr_retire(smr_context_t *ctx, void *node, size_t size)
+{
+	smr_retire_cb(ctx, node, size, NULL);
+}
+
+size_t smr_free_ready(smr_context_t *ctx, size_t *budget)
+{
+	smr_local_t *loc = smr_local(ctx);
+	size_t freed = 0;
+	smr_block_t *b;
+	while (*budget > 0 && (b = loc->ready.head) != NULL) {
+		uint32_t before = b->count;
+		bool empty = smr_block_drain(ctx, b, budget, &freed);
+		loc->ready.nodes -= before - b->count;
+		if (!empty)
+			break;
+		smr_block_put(ctx, smr_list_pop(&loc->ready));
+	}
+	return freed;
+}
+
+void smr_flush_pending(smr_context_t *ctx)
+{
+	smr_domain_t *d = ctx->priv.domain;
+	uint64_t r = ctx->cnt.retired, f = ctx->cnt.freed;
+	uint64_t delta = (r - ctx->cnt.flushed_retired) - (f - ctx->cnt.flushed_freed);
+	ctx->cnt.flushed_retired = r;
+	ctx->cnt.flushed_freed = f;
+	if (delta == 0)
+		return;
+	int64_t now = (int64_t)(cc_atomic_faa_u64(&d->pending, delta) + delta);
+	uint64_t peak = cc_atomic_load_relaxed_u64(&d->peak_pending);
+	while (now > (int64_t)peak && !cc_atomic_cas_u64(&d->peak_pending, peak, (uint64_t)now))
+		peak = cc_atomic_load_relaxed_u64(&d->peak_pending);
+}
+
+/* IBR: frees what no reservation covers in the blocks of l; emptied blocks go
+ * back to the pool.  nres reservations are in scratch. */
+static void ibr_scan_list(smr_context_t *ctx, smr_list_t *l, size_t nres, size_t *budget, size_t *freed)
+{
+	smr_block_t *prev = NULL, *b = l->head;
+	while (b != NULL && *budget > 0) {
+		smr_block_t *next = b->next;
+		uint32_t before = b->count;
+		bool empty = smr_ibr_scan_block(ctx, b, nres, budget, freed);
+		l->nodes -= before - b->count;
+		if (empty) {
+			if (prev)
+				prev->next = next;
+			else
+				l->head = next;
+			if (l->tail == b)
+				l->tail = prev;
+			l->blocks--;
+			smr_block_put(ctx, b);
+		} else {
+			prev = b;
+		}
+		b = next;
+	}
+}
+
+/* DEBRA+: frees the entries of b no slot holds, keeping the others packed. */
+static bool drain_unheld(smr_context_t *ctx, smr_block_t *b, size_t nslots, size_t *budget, size_t *freed)
+{
+	if (nslots == 0)
+		return smr_block_drain(ctx, b, budget, freed);
+	uint32_t keep = 0;
+	for (uint32_t i = 0; i < b->count; i++) {
+		if (*budget > 0 && !smr_slots_hold(ctx, nslots, smr_node_of(b->e[i].hdr))) {
+			smr_entry_free(ctx, &b->e[i]);
+			(*budget)--;
+			(*freed)++;
+		} else {
+			b->e[keep++] = b->e[i];
+		}
+	}
+	b->count = keep;
+	return keep == 0;
+}
+
+/* Frees what is safe among the batches the domain holds. */
+static void shared_pass(smr_context_t *ctx, size_t *budget, size_t *freed, bool *have_res, size_t *nres)
+{
+	smr_domain_t *d = ctx->priv.domain;
+	if (ctx->priv.scheme == SMR_NONE)
+		return;
+	smr_block_t *all = smr_shared_take_all(d);
+	if (all == NULL)
+		return;
+	uint64_t epoch = cc_atomic_load_acquire_u64(&d->epoch);
+	size_t nslots = 0;
+	if (ctx->priv.scheme == SMR_IBR && !*have_res) {
+		*nres = smr_ibr_snapshot(ctx);
+		*have_res = true;
+	} else if (ctx->priv.scheme == SMR_DEBRA_PLUS) {
+		nslots = smr_slots_snapshot(ctx);
+	}
+	smr_list_t keep = {0};
+	while (all != NULL) {
+		smr_block_t *b = all;
+		all = b->next;
+		bool empty = false;
+		if (*budget > 0) {
+			if (ctx->priv.scheme == SMR_IBR)
+				empty = smr_ibr_scan_block(ctx, b, *nres, budget, freed);
+			else if (b->tag == SMR_TAG_SAFE || (b->tag != SMR_TAG_NEVER && epoch >= b->tag + 4))
+				empty = drain_unheld(ctx, b, nslots, budget, freed);
+		}
+		if (empty)
+			smr_block_put(ctx, b);
+		else
+			smr_list_push(&keep, b);
+	}
+	smr_shared_push_list(d, &keep);
+}
+
+size_t smr_pass(smr_context_t *ctx, size_t budget, bool polling)
+{
+	smr_local_t *loc = smr_local(ctx);
+	size_t freed = 0, nres = 0;
+	bool have_res = false;
+	switch (ctx->priv.scheme) {
+	case SMR_IBR: {
+		smr_block_t *b = smr_seal_current(ctx);
+		if (b)
+			smr_list_push(&loc->sealed, b);
+		if (loc->sealed.head) {
+			nres = smr_ibr_snapshot(ctx);
+			have_res = true;
+			ibr_scan_list(ctx, &loc->sealed, nres, &budget, &freed);
+		}
+		break;
+	}
+	case SMR_DEBRA:
+	case SMR_DEBRA_PLUS:
+		if (!ctx->priv.in_op) {
+			/* Outside an operation this thread may observe a new epoch here
+			 * (a thread that retires outside operations, or a poller). */
+			if (polling || loc->bag[0].head || loc->bag[1].head || loc->bag[2].head || loc->cur ||
+			    cc_atomic_load_relaxed_ptr((void *const *)&ctx->priv.domain->shared))
+				smr_debra_try_advance(ctx);
+			uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+			if (e != ctx->priv.announced) {
+				smr_debra_rotate(ctx, e);
+				/* release: still quiescent, now at the observed epoch */
+				cc_atomic_store_release_u64(&ctx->sh.announce, e | SMR__QBIT);
+			}
+		}
+		freed += smr_free_ready(ctx, &budget);
+		break;
+	default:
+		break;
+	}
+	if (budget > 0)
+		shared_pass(ctx, &budget, &freed, &have_res, &nres);
+	smr_flush_pending(ctx);
+	return freed;
+}
+
+size_t smr_poll(smr_context_t *ctx)
+{
+	SMR__CHECK_OWNER(ctx, "smr_poll");
+	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_poll: called inside a restartable region");
+	return smr_pass(ctx, ctx->priv.domain->opts.poll_chunk, true);
+}

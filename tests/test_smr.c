@@ -1,0 +1,809 @@
+/* Check suite of the reclamation layer (include/ccmem/smr.h, smr/).
+ * Built with SMR_DEBUG=1 so the inline debug checks are on in every preset. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ccmem.h>
+
+#include "support.h"
+
+#define CANARY 0x5eedc0ffee15900dull
+
+typedef struct node {
+	uint64_t canary;
+	uint64_t id;
+	struct node *next;
+	uint64_t pad[3];
+} node_t;
+
+/* fini records: how many times each id was freed, and by which thread. */
+#define MAX_IDS 4096
+static atomic_int g_freed[MAX_IDS];
+static atomic_long g_fini_calls;
+static _Atomic(pthread_t) g_freer[MAX_IDS];
+
+static void fini_node(void *p)
+{
+	node_t *n = p;
+	ck_assert_uint_eq(n->canary, CANARY); /* still intact when freed */
+	if (n->id < MAX_IDS) {
+		atomic_fetch_add(&g_freed[n->id], 1);
+		atomic_store(&g_freer[n->id], pthread_self());
+	}
+	atomic_fetch_add(&g_fini_calls, 1);
+	n->canary = 0;
+}
+
+static node_t *new_node(smr_context_t *ctx, uint64_t id)
+{
+	node_t *n = smr_alloc(ctx, sizeof *n);
+	ck_assert_ptr_nonnull(n);
+	n->canary = CANARY;
+	n->id = id;
+	n->next = NULL;
+	return n;
+}
+
+static smr_domain_t *make_domain(smr_scheme_t scheme)
+{
+	smr_options_t o;
+	smr_options_init(&o, scheme);
+	o.max_threads = 32;
+	smr_domain_t *d = smr_domain_create(&o);
+	ck_assert_msg(d != NULL, "create %s: %s", smr_scheme_name(scheme), strerror(errno));
+	return d;
+}
+
+static smr_stats_t stats(smr_domain_t *d)
+{
+	smr_stats_t s;
+	smr_domain_stats(d, &s);
+	return s;
+}
+
+static void assert_glue_balanced(void)
+{
+	if (!CC_ALLOC_STATS)
+		return;
+	cc_alloc_snapshot_t s = cc_alloc_stats_snapshot();
+	ck_assert_uint_eq(s.alloc_count, s.free_count);
+	ck_assert_uint_eq(s.alloc_bytes, s.free_bytes);
+	ck_assert_uint_eq(s.current_allocated, 0);
+}
+
+/* Churns retirements on ctx so the scheme runs its reclamation machinery. */
+static void churn(smr_context_t *ctx, int n)
+{
+	for (int i = 0; i < n; i++) {
+		smr_begin_op(ctx);
+		smr_end_op(ctx);
+		node_t *x = new_node(ctx, MAX_IDS + 1);
+		smr_retire_cb(ctx, x, sizeof *x, fini_node);
+	}
+	smr_poll(ctx);
+}
+
+/* ---- a reader inside an operation keeps its node -------------------------------------------- */
+
+static node_t *g_shared;
+static atomic_int g_reader_state; /* 0 start, 1 holding, 2 release, 3 done */
+
+static void *reader(void *arg)
+{
+	smr_domain_t *d = arg;
+	smr_context_t *ctx = smr_thread_register(d);
+	ck_assert_ptr_nonnull(ctx);
+	smr_begin_op(ctx);
+	node_t *n = smr_protect(ctx, (void *const *)&g_shared);
+	ck_assert_ptr_nonnull(n);
+	atomic_store(&g_reader_state, 1);
+	while (atomic_load(&g_reader_state) != 2) {
+		ck_assert_uint_eq(n->canary, CANARY); /* readable all along */
+		usleep(100);
+	}
+	ck_assert_uint_eq(n->canary, CANARY);
+	smr_end_op(ctx);
+	smr_thread_unregister(ctx);
+	atomic_store(&g_reader_state, 3);
+	return NULL;
+}
+
+START_TEST(reader_keeps_node)
+{
+	smr_scheme_t scheme = (smr_scheme_t)_i;
+	cc_alloc_stats_enable(true);
+	smr_domain_t *d = make_domain(scheme);
+	smr_context_t *w = smr_thread_register(d);
+	node_t *first = new_node(w, 1);
+	g_shared = first;
+	pthread_t t;
+	atomic_store(&g_reader_state, 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, reader, d), 0);
+	while (atomic_load(&g_reader_state) != 1)
+		usleep(100);
+	/* unlink and retire the node the reader holds, then work hard */
+	__atomic_store_n(&g_shared, new_node(w, 2), __ATOMIC_SEQ_CST);
+	smr_retire_cb(w, first, sizeof *first, fini_node);
+	for (int round = 0; round < 20; round++)
+		churn(w, 500);
+	ck_assert_int_eq(atomic_load(&g_freed[1]), 0);
+	/* IBR frees around the reader meanwhile; DEBRA and DEBRA+ (the reader has
+	 * no armed checkpoint, so it is never jumped) wait for it; NONE waits for
+	 * destroy. */
+	if (scheme == SMR_IBR)
+		ck_assert_uint_gt(stats(d).freed, 0);
+	else
+		ck_assert_uint_eq(stats(d).freed, 0);
+	atomic_store(&g_reader_state, 2);
+	pthread_join(t, NULL);
+	for (int round = 0; round < 50 && atomic_load(&g_freed[1]) == 0; round++)
+		churn(w, 200);
+	ck_assert_int_eq(atomic_load(&g_freed[1]), scheme == SMR_NONE ? 0 : 1);
+	smr_retire_cb(w, g_shared, sizeof(node_t), fini_node);
+	smr_thread_unregister(w);
+	smr_domain_destroy(d);
+	ck_assert_int_eq(atomic_load(&g_freed[1]), 1);
+	ck_assert_int_eq(atomic_load(&g_freed[2]), 1);
+	assert_glue_balanced();
+}
+END_TEST
+
+/* NONE frees nothing before destroy (so the assertion above on freed > 0 is
+ * for the other schemes only). */
+START_TEST(none_frees_only_at_destroy)
+{
+	cc_alloc_stats_enable(true);
+	smr_domain_t *d = make_domain(SMR_NONE);
+	smr_context_t *c = smr_thread_register(d);
+	churn(c, 1000);
+	smr_stats_t s = stats(d);
+	ck_assert_uint_eq(s.retired, 1000);
+	ck_assert_uint_eq(s.freed, 0);
+	ck_assert_uint_eq(s.pending, 1000);
+	smr_thread_unregister(c);
+	smr_domain_destroy(d);
+	ck_assert_int_eq(atomic_load(&g_fini_calls), 1000);
+	assert_glue_balanced();
+}
+END_TEST
+
+/* ---- everything retired is freed once threads stop --------------------------------------------- */
+
+#define WORKERS 3
+#define PER_WORKER 20000
+
+static void *worker(void *arg)
+{
+	smr_domain_t *d = arg;
+	smr_context_t *ctx = smr_thread_register(d);
+	ck_assert_ptr_nonnull(ctx);
+	for (int i = 0; i < PER_WORKER; i++) {
+		smr_begin_op(ctx);
+		node_t *n = new_node(ctx, MAX_IDS + 2);
+		smr_end_op(ctx);
+		smr_retire_cb(ctx, n, sizeof *n, fini_node);
+	}
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+START_TEST(all_freed_after_threads_stop)
+{
+	smr_scheme_t scheme = (smr_scheme_t)_i;
+	cc_alloc_stats_enable(true);
+	smr_domain_t *d = make_domain(scheme);
+	pthread_t t[WORKERS];
+	for (int i = 0; i < WORKERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, worker, d), 0);
+	for (int i = 0; i < WORKERS; i++)
+		pthread_join(t[i], NULL);
+	smr_stats_t s = stats(d);
+	ck_assert_uint_eq(s.retired, WORKERS * PER_WORKER);
+	ck_assert_uint_eq(s.threads, 0);
+	if (scheme != SMR_NONE) {
+		/* what the workers handed over is freed by any thread's polls */
+		smr_context_t *c = smr_thread_register(d);
+		for (int i = 0; i < 1000 && stats(d).pending > 0; i++)
+			smr_poll(c);
+		s = stats(d);
+		ck_assert_uint_eq(s.pending, 0);
+		ck_assert_uint_eq(s.freed, WORKERS * PER_WORKER);
+		ck_assert_uint_eq(s.orphaned, 0);
+		ck_assert_uint_le(s.peak_pending, WORKERS * PER_WORKER);
+		smr_thread_unregister(c);
+	}
+	smr_domain_destroy(d);
+	ck_assert_int_eq(atomic_load(&g_fini_calls), WORKERS * PER_WORKER);
+	assert_glue_balanced();
+}
+END_TEST
+
+/* ---- alloc in A, retire in B, free in C -------------------------------------------------------------- */
+
+#define ABC_NODES 3000
+static struct {
+	pthread_mutex_t lock;
+	node_t *q[ABC_NODES];
+	int head, tail;
+	atomic_int b_done;
+	pthread_t a, b, c;
+} abc = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void *abc_a(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	for (int i = 0; i < ABC_NODES; i++) {
+		node_t *n = new_node(ctx, (uint64_t)i);
+		pthread_mutex_lock(&abc.lock);
+		abc.q[abc.tail++] = n;
+		pthread_mutex_unlock(&abc.lock);
+	}
+	while (atomic_load(&abc.b_done) != 2) /* unregistration passes may free too */
+		sched_yield();
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+static void *abc_b(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	int got = 0;
+	while (got < ABC_NODES) {
+		node_t *n = NULL;
+		pthread_mutex_lock(&abc.lock);
+		if (abc.head < abc.tail)
+			n = abc.q[abc.head++];
+		pthread_mutex_unlock(&abc.lock);
+		if (n == NULL) {
+			sched_yield();
+			continue;
+		}
+		smr_begin_op(ctx);
+		ck_assert_uint_eq(n->canary, CANARY);
+		smr_end_op(ctx);
+		smr_retire_cb(ctx, n, sizeof *n, fini_node);
+		got++;
+	}
+	atomic_store(&abc.b_done, 1);
+	/* stays registered: C frees B's sealed batches while B still lives */
+	while (atomic_load(&abc.b_done) != 2) {
+		smr_begin_op(ctx);
+		smr_end_op(ctx);
+		sched_yield();
+	}
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+static void *abc_c(void *arg)
+{
+	smr_domain_t *d = arg;
+	smr_context_t *ctx = smr_thread_register(d);
+	while (atomic_load(&abc.b_done) == 0 || stats(d).freed < ABC_NODES - 64) {
+		smr_poll(ctx);
+		sched_yield();
+	}
+	atomic_store(&abc.b_done, 2);
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+START_TEST(alloc_a_retire_b_free_c)
+{
+	smr_scheme_t scheme = (smr_scheme_t)_i;
+	cc_alloc_stats_enable(true);
+	smr_options_t o;
+	smr_options_init(&o, scheme);
+	o.empty_freq = 0; /* B never frees on its own: C is the reclaimer */
+	smr_domain_t *d = smr_domain_create(&o);
+	ck_assert_ptr_nonnull(d);
+	pthread_create(&abc.a, NULL, abc_a, d);
+	pthread_create(&abc.b, NULL, abc_b, d);
+	pthread_create(&abc.c, NULL, abc_c, d);
+	pthread_join(abc.a, NULL);
+	pthread_join(abc.b, NULL);
+	pthread_join(abc.c, NULL);
+	/* C freed all but B's last partial batch, which B's unregistration pass
+	 * (or destroy) frees; A freed nothing. */
+	int by_c = 0, by_b = 0;
+	for (int i = 0; i < ABC_NODES; i++) {
+		ck_assert_int_le(atomic_load(&g_freed[i]), 1);
+		if (atomic_load(&g_freed[i])) {
+			pthread_t who = atomic_load(&g_freer[i]);
+			ck_assert(!pthread_equal(who, abc.a));
+			by_c += pthread_equal(who, abc.c);
+			by_b += pthread_equal(who, abc.b);
+		}
+	}
+	ck_assert_int_ge(by_c, ABC_NODES - 64);
+	ck_assert_int_lt(by_b, 64);
+	smr_domain_destroy(d);
+	for (int i = 0; i < ABC_NODES; i++)
+		ck_assert_int_eq(atomic_load(&g_freed[i]), 1);
+	assert_glue_balanced();
+}
+END_TEST
+
+/* ---- thread churn -------------------------------------------------------------------------- */
+
+static void *churner(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	ck_assert_ptr_nonnull(ctx);
+	for (int i = 0; i < 3; i++) {
+		smr_begin_op(ctx);
+		node_t *n = new_node(ctx, MAX_IDS + 3);
+		smr_end_op(ctx);
+		smr_retire_cb(ctx, n, sizeof *n, fini_node);
+	}
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+START_TEST(thread_churn_keeps_domain_size)
+{
+	smr_scheme_t scheme = (smr_scheme_t)_i;
+	cc_alloc_stats_enable(true);
+	smr_domain_t *d = make_domain(scheme);
+	smr_context_t *poller = smr_thread_register(d);
+	uint64_t bytes_after_100 = 0;
+	for (int i = 0; i < 10000; i++) {
+		pthread_t t;
+		ck_assert_int_eq(pthread_create(&t, NULL, churner, d), 0);
+		pthread_join(t, NULL);
+		if (scheme != SMR_NONE && i % 50 == 49)
+			while (smr_poll(poller) > 0)
+				;
+		if (i == 99)
+			bytes_after_100 = cc_alloc_stats_snapshot().current_allocated;
+	}
+	smr_stats_t s = stats(d);
+	ck_assert_uint_eq(s.records, 2); /* the poller's and one reused record */
+	ck_assert_uint_eq(s.retired, 30000);
+	if (scheme != SMR_NONE) {
+		/* memory did not grow with the number of threads */
+		ck_assert_uint_le(cc_alloc_stats_snapshot().current_allocated, bytes_after_100 + 64 * 1024);
+	}
+	smr_thread_unregister(poller);
+	smr_domain_destroy(d);
+	ck_assert_int_eq(atomic_load(&g_fini_calls), 30000);
+	assert_glue_balanced();
+}
+END_TEST
+
+/* ---- bounded garbage -------------------------------------------------------------------------- */
+
+#define RETIRE_TOTAL 1000000
+#define RETIRERS 2
+static atomic_int g_stall_state; /* 0 start, 1 stalled, 2 stop, 3 done */
+static node_t *g_slot;
+
+/* IBR and DEBRA: enters an operation, loads a node, and stops taking steps. */
+static void *staller(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	smr_begin_op(ctx);
+	node_t *n = smr_protect(ctx, (void *const *)&g_slot);
+	ck_assert_uint_eq(n->canary, CANARY);
+	atomic_store(&g_stall_state, 1);
+	while (atomic_load(&g_stall_state) != 2)
+		usleep(1000); /* stopped: no smr call at all */
+	ck_assert_uint_eq(n->canary, CANARY); /* what it loaded is still there */
+	smr_end_op(ctx);
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+/* DEBRA+: spins inside a restartable region until told to stop. */
+static void *spinner(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	smr_begin_op(ctx);
+	smr_checkpoint(ctx);
+	atomic_store(&g_stall_state, 1);
+	for (;;) {
+		node_t *n = smr_protect(ctx, (void *const *)&g_slot);
+		if (n->canary != CANARY)
+			abort();
+		if (atomic_load_explicit(&g_stall_state, memory_order_relaxed) == 2)
+			break;
+	}
+	smr_write_phase(ctx);
+	smr_end_op(ctx);
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+static void *retirer(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	for (int i = 0; i < RETIRE_TOTAL / RETIRERS; i++) {
+		node_t *n = new_node(ctx, MAX_IDS + 4);
+		smr_begin_op(ctx);
+		node_t *old = __atomic_exchange_n(&g_slot, n, __ATOMIC_SEQ_CST);
+		smr_end_op(ctx);
+		smr_retire_cb(ctx, old, sizeof *old, fini_node);
+	}
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+static smr_stats_t run_stall(smr_domain_t *d, bool spin)
+{
+	smr_context_t *main_ctx = smr_thread_register(d);
+	g_slot = new_node(main_ctx, MAX_IDS + 5);
+	atomic_store(&g_stall_state, 0);
+	pthread_t s, r[RETIRERS];
+	pthread_create(&s, NULL, spin ? spinner : staller, d);
+	while (atomic_load(&g_stall_state) != 1)
+		usleep(100);
+	for (int i = 0; i < RETIRERS; i++)
+		pthread_create(&r[i], NULL, retirer, d);
+	for (int i = 0; i < RETIRERS; i++)
+		pthread_join(r[i], NULL);
+	smr_stats_t during = stats(d);
+	atomic_store(&g_stall_state, 2);
+	pthread_join(s, NULL);
+	smr_retire_cb(main_ctx, g_slot, sizeof(node_t), fini_node);
+	for (int i = 0; i < 1000 && stats(d).pending > 0; i++)
+		smr_poll(main_ctx);
+	ck_assert_uint_eq(stats(d).pending, 0); /* and all of it is freed afterwards */
+	smr_thread_unregister(main_ctx);
+	smr_domain_destroy(d);
+	assert_glue_balanced();
+	return during;
+}
+
+START_TEST(ibr_bounded_with_stalled_thread)
+{
+	cc_alloc_stats_enable(true);
+	smr_options_t o;
+	smr_options_init(&o, SMR_IBR);
+	smr_domain_t *d = smr_domain_create(&o);
+	smr_stats_t s = run_stall(d, false);
+	/* smr.h: pending <= L + T * (2 * batch_size + empty_freq + poll_chunk);
+	 * L = 1 (the stalled thread's node), T = 4 registered threads */
+	uint64_t bound = 1 + 4 * (2 * o.batch_size + o.empty_freq + o.poll_chunk);
+	ck_assert_uint_eq(s.retired, RETIRE_TOTAL);
+	ck_assert_msg(s.peak_pending <= bound, "IBR peak pending %llu above the bound %llu",
+	              (unsigned long long)s.peak_pending, (unsigned long long)bound);
+}
+END_TEST
+
+START_TEST(debra_plus_bounded_with_spinning_thread)
+{
+	cc_alloc_stats_enable(true);
+	smr_options_t o;
+	smr_options_init(&o, SMR_DEBRA_PLUS);
+	smr_domain_t *d = smr_domain_create(&o);
+	smr_stats_t s = run_stall(d, true);
+	/* smr.h: pending <= T * (4 * neutralize_after + batch_size + R), T = 4
+	 * threads, R = 1 retire per operation */
+	uint64_t bound = 4 * (4 * (uint64_t)o.neutralize_after + o.batch_size + 1);
+	ck_assert_uint_eq(s.retired, RETIRE_TOTAL);
+	ck_assert_uint_gt(s.signals, 0);
+	ck_assert_uint_gt(s.restarts, 0);
+	ck_assert_msg(s.peak_pending <= bound, "DEBRA+ peak pending %llu above the bound %llu",
+	              (unsigned long long)s.peak_pending, (unsigned long long)bound);
+}
+END_TEST
+
+START_TEST(debra_grows_with_stalled_thread)
+{
+	cc_alloc_stats_enable(true);
+	smr_options_t o;
+	smr_options_init(&o, SMR_DEBRA);
+	smr_domain_t *d = smr_domain_create(&o);
+	smr_stats_t s = run_stall(d, false);
+	/* documented: DEBRA is not bounded; nearly everything waits */
+	ck_assert_uint_eq(s.retired, RETIRE_TOTAL);
+	ck_assert_uint_ge(s.pending, RETIRE_TOTAL - 4 * 1024);
+	ck_assert_uint_ge(s.peak_pending, RETIRE_TOTAL - 4 * 1024);
+}
+END_TEST
+
+/* ---- restartable regions ------------------------------------------------------------------- */
+
+START_TEST(checkpoint_is_noop_elsewhere)
+{
+	smr_scheme_t scheme = (smr_scheme_t)_i;
+	smr_domain_t *d = make_domain(scheme);
+	smr_context_t *c = smr_thread_register(d);
+	node_t *n = new_node(c, 7);
+	int passes = 0;
+	smr_begin_op(c);
+	smr_checkpoint(c);
+	passes++;
+	ck_assert(smr_in_restartable(c) == (scheme == SMR_DEBRA_PLUS));
+	smr_reserve(c, 0, n);
+	smr_write_phase(c);
+	ck_assert(!smr_in_restartable(c));
+	smr_end_op(c);
+	ck_assert_int_eq(passes, 1);
+	smr_retire(c, n, sizeof *n);
+	smr_thread_unregister(c);
+	smr_domain_destroy(d);
+}
+END_TEST
+
+/* ---- bad input and misuse ------------------------------------------------------------------ */
+
+START_TEST(invalid_options)
+{
+	smr_options_t o;
+	smr_options_init(&o, SMR_IBR);
+	o.scheme = (smr_scheme_t)9;
+	errno = 0;
+	ck_assert_ptr_null(smr_domain_create(&o));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(smr_domain_create(NULL));
+	unsigned *fields[] = {&o.batch_size, &o.max_threads, &o.poll_chunk, &o.max_local_batches, &o.epoch_freq,
+	                      &o.scan_every, &o.neutralize_after};
+	for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+		smr_options_init(&o, SMR_DEBRA_PLUS);
+		*fields[k] = 0;
+		errno = 0;
+		ck_assert_msg(smr_domain_create(&o) == NULL && errno == EINVAL, "field %zu = 0 accepted", k);
+	}
+	smr_options_init(&o, SMR_DEBRA);
+	o.max_threads = SMR_THREADS_LIMIT + 1;
+	ck_assert_ptr_null(smr_domain_create(&o));
+	o.max_threads = 8;
+	o.batch_size = 65537;
+	ck_assert_ptr_null(smr_domain_create(&o));
+	int bad_signals[] = {0, -1, SIGKILL, SIGSTOP, SIGSEGV, 4096};
+	for (size_t k = 0; k < sizeof bad_signals / sizeof bad_signals[0]; k++) {
+		smr_options_init(&o, SMR_DEBRA_PLUS);
+		o.signal = bad_signals[k];
+		errno = 0;
+		ck_assert_msg(smr_domain_create(&o) == NULL && errno == EINVAL, "signal %d accepted", bad_signals[k]);
+	}
+	/* the signal only matters to DEBRA+ */
+	smr_options_init(&o, SMR_IBR);
+	o.signal = SIGKILL;
+	smr_domain_t *d = smr_domain_create(&o);
+	ck_assert_ptr_nonnull(d);
+	smr_domain_destroy(d);
+	/* names */
+	ck_assert_ptr_null(smr_scheme_name((smr_scheme_t)17));
+	smr_scheme_t sch;
+	ck_assert_int_eq(smr_scheme_parse("debra+", &sch), 0);
+	ck_assert_int_eq(sch, SMR_DEBRA_PLUS);
+	ck_assert_int_eq(smr_scheme_parse("hp", &sch), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+static void on_usr2(int sig) { (void)sig; }
+
+START_TEST(signal_already_taken)
+{
+	signal(SIGUSR2, on_usr2);
+	smr_options_t o;
+	smr_options_init(&o, SMR_DEBRA_PLUS);
+	o.signal = SIGUSR2;
+	errno = 0;
+	ck_assert_ptr_null(smr_domain_create(&o));
+	ck_assert_int_eq(errno, EBUSY);
+}
+END_TEST
+
+static void *try_register(void *arg)
+{
+	return smr_thread_register(arg);
+}
+
+START_TEST(too_many_threads)
+{
+	smr_options_t o;
+	smr_options_init(&o, (smr_scheme_t)_i);
+	o.max_threads = 2;
+	smr_domain_t *d = smr_domain_create(&o);
+	smr_context_t *a = smr_thread_register(d);
+	pthread_t t;
+	void *b;
+	pthread_create(&t, NULL, try_register, d);
+	pthread_join(t, &b);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	errno = 0;
+	pthread_create(&t, NULL, try_register, d);
+	void *c;
+	pthread_join(t, &c);
+	ck_assert_ptr_null(c);
+	errno = 0;
+	ck_assert_ptr_null(smr_thread_register(d));
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_ptr_null(smr_thread_register(NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	smr_thread_unregister(a);
+	smr_domain_destroy(d); /* b's thread is gone but b never unregistered: destroy frees its record */
+}
+END_TEST
+
+START_TEST(retire_null_and_alloc_errors)
+{
+	cc_alloc_stats_enable(true);
+	smr_domain_t *d = make_domain((smr_scheme_t)_i);
+	smr_context_t *c = smr_thread_register(d);
+	smr_retire(c, NULL, 64);
+	smr_retire_cb(c, NULL, 64, fini_node);
+	ck_assert_uint_eq(stats(d).retired, 0);
+	errno = 0;
+	ck_assert_ptr_null(smr_alloc(c, 0));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_ptr_null(smr_alloc(c, SIZE_MAX));
+	ck_assert_int_eq(errno, ENOMEM);
+	for (size_t size = 1; size < 300; size += 7) {
+		void *p = smr_alloc(c, size);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq((uintptr_t)p % 16, 0);
+		memset(p, 0x11, size);
+		smr_retire(c, p, size);
+	}
+	smr_thread_unregister(c);
+	smr_domain_destroy(d);
+	assert_glue_balanced();
+}
+END_TEST
+
+START_TEST(unregister_with_open_op)
+{
+	smr_scheme_t scheme = (smr_scheme_t)_i;
+	cc_alloc_stats_enable(true);
+	smr_domain_t *d = make_domain(scheme);
+	smr_context_t *c = smr_thread_register(d);
+	for (int i = 0; i < 100; i++) {
+		node_t *n = new_node(c, (uint64_t)i);
+		smr_retire_cb(c, n, sizeof *n, fini_node);
+	}
+	smr_begin_op(c);
+	smr_thread_unregister(c); /* ends the operation, hands the nodes over */
+	smr_stats_t s = stats(d);
+	ck_assert_uint_eq(s.threads, 0);
+	ck_assert_uint_eq(s.retired, 100);
+	ck_assert_uint_eq(s.pending + s.freed, 100);
+	smr_domain_destroy(d); /* not refused: no operation is open any more */
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(atomic_load(&g_freed[i]), 1);
+	assert_glue_balanced();
+}
+END_TEST
+
+static atomic_int g_busy_state;
+static void *busy_reader(void *arg)
+{
+	smr_context_t *c = smr_thread_register(arg);
+	smr_begin_op(c);
+	atomic_store(&g_busy_state, 1);
+	while (atomic_load(&g_busy_state) != 2)
+		usleep(100);
+	smr_end_op(c);
+	atomic_store(&g_busy_state, 3);
+	while (atomic_load(&g_busy_state) != 4)
+		usleep(100);
+	return NULL; /* never unregisters: destroy takes its record */
+}
+
+START_TEST(destroy_refuses_while_in_op)
+{
+	cc_alloc_stats_enable(true);
+	smr_domain_t *d = make_domain((smr_scheme_t)_i);
+	smr_context_t *c = smr_thread_register(d);
+	node_t *n = new_node(c, 3);
+	smr_retire_cb(c, n, sizeof *n, fini_node);
+	pthread_t t;
+	pthread_create(&t, NULL, busy_reader, d);
+	while (atomic_load(&g_busy_state) != 1)
+		usleep(100);
+	errno = 0;
+	smr_domain_destroy(d); /* refused: nothing freed, domain still valid */
+	ck_assert_int_eq(errno, EBUSY);
+	ck_assert_int_eq(atomic_load(&g_freed[3]), 0);
+	ck_assert_uint_eq(stats(d).retired, 1);
+	atomic_store(&g_busy_state, 2);
+	while (atomic_load(&g_busy_state) != 3)
+		usleep(100);
+	smr_domain_destroy(d); /* registered threads remain, none in an operation: done */
+	ck_assert_int_eq(atomic_load(&g_freed[3]), 1);
+	atomic_store(&g_busy_state, 4);
+	pthread_join(t, NULL);
+	assert_glue_balanced();
+}
+END_TEST
+
+static void *begin_from_other_thread(void *arg)
+{
+	smr_begin_op(arg);
+	return NULL;
+}
+
+/* Misuse that must abort with a message: run in a child process. */
+static int probe(const char *name)
+{
+	smr_options_t o;
+	smr_options_init(&o, SMR_IBR);
+	smr_domain_t *d = smr_domain_create(&o);
+	smr_context_t *c = smr_thread_register(d);
+	if (strcmp(name, "double_retire") == 0) {
+		node_t *n = smr_alloc(c, sizeof *n);
+		smr_retire(c, n, sizeof *n);
+		smr_retire(c, n, sizeof *n);
+	} else if (strcmp(name, "foreign_retire") == 0) {
+		uint64_t *p = cc_calloc(4, 16);
+		smr_retire(c, p + 2, 16);
+	} else if (strcmp(name, "protect_outside_op") == 0) {
+		smr_protect(c, (void *const *)&g_slot);
+	} else if (strcmp(name, "wrong_thread") == 0) {
+		pthread_t t;
+		pthread_create(&t, NULL, begin_from_other_thread, c);
+		pthread_join(t, NULL);
+	} else if (strcmp(name, "end_without_begin") == 0) {
+		smr_end_op(c);
+	}
+	return 0; /* not reached when the misuse is caught */
+}
+
+static void expect_abort(const char *probe_name, const char *message)
+{
+	char out[8192];
+	char *env[] = {"CCMEM_BACKEND=system", NULL};
+	int rc = cct_run_probe(probe_name, env, out, sizeof out);
+	ck_assert_msg(rc == 128 + SIGABRT, "%s: status %d, output: %s", probe_name, rc, out);
+	ck_assert_msg(strstr(out, message) != NULL, "%s: missing '%s' in: %s", probe_name, message, out);
+}
+
+START_TEST(misuse_aborts_with_message)
+{
+	expect_abort("double_retire", "retired twice");
+	expect_abort("foreign_retire", "was not allocated by smr_alloc");
+	expect_abort("protect_outside_op", "smr_protect: called outside an operation");
+	expect_abort("wrong_thread", "context used by another thread than its own");
+	expect_abort("end_without_begin", "smr_end_op: no operation is open");
+}
+END_TEST
+
+static Suite *smr_suite(void)
+{
+	Suite *s = suite_create("smr");
+	TCase *safety = tcase_create("safety");
+	tcase_set_timeout(safety, 600);
+	tcase_add_loop_test(safety, reader_keeps_node, 0, SMR_SCHEME_COUNT);
+	tcase_add_test(safety, none_frees_only_at_destroy);
+	tcase_add_loop_test(safety, all_freed_after_threads_stop, 0, SMR_SCHEME_COUNT);
+	tcase_add_loop_test(safety, alloc_a_retire_b_free_c, 0, SMR_SCHEME_COUNT - 1); /* NONE frees nothing */
+	tcase_add_loop_test(safety, thread_churn_keeps_domain_size, 0, SMR_SCHEME_COUNT);
+	tcase_add_loop_test(safety, checkpoint_is_noop_elsewhere, 0, SMR_SCHEME_COUNT);
+	suite_add_tcase(s, safety);
+
+	TCase *bound = tcase_create("bounded_garbage");
+	tcase_set_timeout(bound, 600);
+	tcase_add_test(bound, ibr_bounded_with_stalled_thread);
+	tcase_add_test(bound, debra_plus_bounded_with_spinning_thread);
+	tcase_add_test(bound, debra_grows_with_stalled_thread);
+	suite_add_tcase(s, bound);
+
+	TCase *bad = tcase_create("bad_input");
+	tcase_set_timeout(bad, 120);
+	tcase_add_test(bad, invalid_options);
+	tcase_add_test(bad, signal_already_taken);
+	tcase_add_loop_test(bad, too_many_threads, 0, SMR_SCHEME_COUNT);
+	tcase_add_loop_test(bad, retire_null_and_alloc_errors, 0, SMR_SCHEME_COUNT);
+	tcase_add_loop_test(bad, unregister_with_open_op, 0, SMR_SCHEME_COUNT);
+	tcase_add_loop_test(bad, destroy_refuses_while_in_op, 0, SMR_SCHEME_COUNT);
+	tcase_add_test(bad, misuse_aborts_with_message);
+	suite_add_tcase(s, bad);
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	return cct_main(argc, argv, smr_suite, probe);
+}
