@@ -8,7 +8,7 @@
 #include "internal.h"
 
 /* Empty blocks a thread keeps for reuse; beyond this they go back to the glue. */
-#define SMR_POOL_MAX 64
+#define SMR_POOL_MAX 16
 
 static size_t block_bytes(unsigned cap)
 {
@@ -101,23 +101,16 @@ void smr_list_splice(smr_list_t *dst, smr_list_t *src)
 	memset(src, 0, sizeof *src);
 }
 
-void smr_entry_free(smr_context_t *freer, const smr_entry_t *e)
-{
-	smr_hdr_t *h = e->hdr;
-	if (e->fini)
-		e->fini(smr_node_of(h));
-	cc_free(h, smr_block_bytes(smr_hdr_size(h)));
-	/* single writer (the freeing thread's own counter), read by stats. */
-	cc_atomic_store_relaxed_u64(&freer->cnt.freed, freer->cnt.freed + 1);
-}
-
 bool smr_block_drain(smr_context_t *freer, smr_block_t *b, size_t *budget, size_t *freed)
 {
-	while (b->count > 0 && *budget > 0) {
-		smr_entry_free(freer, &b->e[--b->count]);
-		(*budget)--;
-		(*freed)++;
-	}
+	uint32_t n = b->count;
+	uint32_t take = *budget < n ? (uint32_t)*budget : n;
+	for (uint32_t i = n; i > n - take; i--)
+		smr_entry_release(&b->e[i - 1]);
+	b->count = n - take;
+	*budget -= take;
+	*freed += take;
+	smr_count_freed(freer, take);
 	return b->count == 0;
 }
 
@@ -128,9 +121,17 @@ smr_block_t *smr_seal_current(smr_context_t *ctx)
 	if (b == NULL || b->count == 0)
 		return NULL;
 	loc->cur = NULL;
-	/* acquire: pairs with the advancing CAS; every unlink of the block's
-	 * nodes happened before this read, so tag >= their unlink epochs. */
-	b->tag = ctx->priv.scheme == SMR_NONE ? SMR_TAG_NEVER : cc_atomic_load_acquire_u64(ctx->priv.epoch);
+	if (ctx->priv.scheme == SMR_NONE) {
+		b->tag = SMR_TAG_NEVER;
+		return b;
+	}
+	/* Every unlink of the block's nodes happened before this point; the full
+	 * fence makes the epoch read below at least every epoch in force at those
+	 * unlinks, on C11's model too (an acquire load alone would not). */
+	cc_atomic_fence_seqcst();
+	uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+	b->tag = e;        /* DEBRA: freeable once epoch >= tag + 4 */
+	b->max_retire = e; /* IBR: a retire epoch no earlier than any entry's */
 	return b;
 }
 
@@ -138,13 +139,14 @@ smr_block_t *smr_seal_current(smr_context_t *ctx)
 
 static void shared_push_chain(smr_domain_t *d, smr_block_t *first, smr_block_t *last, size_t nodes)
 {
+	/* counted before the push, so a concurrent take never subtracts first */
+	cc_atomic_faa_u64(&d->shared_nodes, nodes);
 	void *head = cc_atomic_load_relaxed_ptr((void *const *)&d->shared);
 	do {
 		last->next = head;
 		/* CAS (seq_cst, so release): the blocks' contents before the push;
 		 * pairs with the exchange in smr_shared_take_all. */
 	} while (!cc_atomic_cas_value_ptr((void **)&d->shared, &head, first));
-	cc_atomic_faa_u64(&d->shared_nodes, nodes);
 }
 
 void smr_shared_push(smr_domain_t *d, smr_block_t *b)

@@ -29,31 +29,56 @@
 
 /* ---- limbo bags ----------------------------------------------------------------- */
 
-static void keep_slot_held(smr_context_t *ctx, smr_list_t *bag);
+static bool extract_slot_held(smr_context_t *ctx, smr_list_t *bag, smr_list_t *held);
 
 void smr_debra_rotate(smr_context_t *ctx, uint64_t epoch)
 {
 	smr_local_t *loc = smr_local(ctx);
+	smr_domain_t *d = ctx->priv.domain;
+	/* A full fence between this thread's unlinks (before its retires) and
+	 * the epoch read that ends the stint: on C11's model an acquire load alone
+	 * could return an epoch older than one a reader of those nodes announced. */
+	cc_atomic_fence_seqcst();
+	uint64_t now = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+	if (now > epoch)
+		epoch = now;
 	/* The block being filled belongs to the bag of the stint that ends now. */
 	smr_block_t *b = smr_seal_current(ctx);
-	if (b && ctx->priv.domain->opts.empty_freq == 0)
-		smr_shared_push(ctx->priv.domain, b); /* dedicated reclaimers free it */
-	else if (b)
+	if (d->opts.empty_freq == 0) {
+		if (b)
+			smr_shared_push(d, b); /* dedicated reclaimers free it */
+		loc->limbo = 0;            /* in this mode every batch leaves at once */
+	} else if (b) {
 		smr_list_push(&loc->bag[loc->cur_bag], b);
+	}
 	loc->cur_bag = (loc->cur_bag + 1) % 3;
 	smr_list_t *oldest = &loc->bag[loc->cur_bag];
 	/* The oldest bag was filled three observed epoch changes ago: every node
-	 * in it is unreachable by any operation still open (smr/internal.h). */
+	 * in it is unreachable by any operation still open (smr/internal.h).  It
+	 * becomes the new current bag, emptied into the ready list; DEBRA+ keeps
+	 * the nodes some protection slot holds in it. */
 	if (oldest->head) {
-		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
-			keep_slot_held(ctx, oldest);
-		smr_list_splice(&loc->ready, oldest);
+		smr_list_t held = {0};
+		if (ctx->priv.scheme != SMR_DEBRA_PLUS || extract_slot_held(ctx, oldest, &held)) {
+			loc->limbo -= oldest->nodes;
+			smr_list_splice(&loc->ready, oldest);
+			smr_list_splice(oldest, &held); /* still in limbo, checked again later */
+		}
+		/* else: no memory to set held nodes apart; the whole bag stays in
+		 * limbo for three more epoch changes, which is safe. */
 	}
 	ctx->priv.announced = epoch;
-	ctx->priv.scan_due = loc->retired_this_epoch || loc->bag[0].head || loc->bag[1].head ||
-	                     loc->bag[2].head || loc->sealed.head;
-	loc->retired_this_epoch = false;
+	/* Scan (to advance the epoch) while a batch or more waits in the bags, so
+	 * a lone thread does not advance the epoch at every operation. */
+	ctx->priv.scan_due = loc->limbo >= d->opts.batch_size;
 	loc->check_next = 0;
+	smr_debra_refresh_fast(ctx);
+}
+
+void smr_debra_refresh_fast(smr_context_t *ctx)
+{
+	bool slow = ctx->priv.scan_due || smr_debra_over_cap(ctx);
+	ctx->priv.fast_epoch = slow ? SMR__QBIT : ctx->priv.announced;
 }
 
 /* ---- the amortised scan and the epoch advance -------------------------------------- */
@@ -105,21 +130,34 @@ static void check_one(smr_context_t *ctx, uint64_t epoch)
 	}
 }
 
-bool smr_debra_try_advance(smr_context_t *ctx)
+/* After a full fence, the first registered thread that holds `epoch` back
+ * (in an operation announced at an older epoch), or NULL; *idx its index. */
+static smr_context_t *find_blocker(smr_context_t *ctx, uint64_t epoch, unsigned *idx)
 {
 	smr_domain_t *d = ctx->priv.domain;
-	uint64_t epoch = cc_atomic_load_acquire_u64(&d->epoch);
-	cc_atomic_fence_seqcst(); /* pairs with the fence of each announcement */
+	cc_atomic_fence_seqcst(); /* the epoch read before the announcement reads;
+	                             pairs with the fence of each announcement */
 	unsigned hwm = cc_atomic_load_acquire_u32(&d->hwm);
 	for (unsigned i = 0; i < hwm; i++) {
 		smr_context_t *r = smr_record(d, i);
-		if (r == ctx || allows(r, epoch))
-			continue;
-		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
-			maybe_neutralize(ctx, r, i, epoch);
-		return false;
+		if (r != ctx && !allows(r, epoch)) {
+			*idx = i;
+			return r;
+		}
 	}
-	return advance(d, epoch);
+	return NULL;
+}
+
+bool smr_debra_try_advance(smr_context_t *ctx)
+{
+	uint64_t epoch = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+	unsigned i;
+	smr_context_t *r = find_blocker(ctx, epoch, &i);
+	if (r == NULL)
+		return advance(ctx->priv.domain, epoch);
+	if (ctx->priv.scheme == SMR_DEBRA_PLUS)
+		maybe_neutralize(ctx, r, i, epoch);
+	return false;
 }
 
 /* Yields a waiting thread spends on a blocker outside any restartable region
@@ -133,36 +171,32 @@ bool smr_debra_try_advance(smr_context_t *ctx)
 static int scan_for_room(smr_context_t *ctx, uint64_t epoch, unsigned *stuck_idx, uint64_t *stuck_word,
                          unsigned *stuck_count)
 {
-	smr_domain_t *d = ctx->priv.domain;
-	cc_atomic_fence_seqcst(); /* pairs with the fence of each announcement */
-	unsigned hwm = cc_atomic_load_acquire_u32(&d->hwm);
-	for (unsigned i = 0; i < hwm; i++) {
-		smr_context_t *r = smr_record(d, i);
-		if (r == ctx || allows(r, epoch))
-			continue;
-		if (cc_atomic_load_relaxed_u32(&r->sh.neutralizable)) {
-			send_signal(ctx, r, i, epoch);
-			return 0;
-		}
-		/* In its write phase (or with no checkpoint): a running operation
-		 * ends soon, so wait while its announcement keeps changing. */
-		uint64_t word = cc_atomic_load_relaxed_u64(&r->sh.announce);
-		smr_local_t *loc = smr_local(ctx);
-		if (loc->stalled_idx == i + 1 && loc->stalled_word == word)
-			return -1; /* taken for stalled before, and still in the same operation */
-		if (*stuck_idx != i || *stuck_word != word) {
-			*stuck_idx = i;
-			*stuck_word = word;
-			*stuck_count = 0;
-		}
-		if (++*stuck_count <= SMR_STALL_YIELDS)
-			return 0;
-		loc->stalled_idx = i + 1; /* do not wait for this operation again */
-		loc->stalled_word = word;
-		return -1;
+	unsigned i;
+	smr_context_t *r = find_blocker(ctx, epoch, &i);
+	if (r == NULL) {
+		advance(ctx->priv.domain, epoch);
+		return 1;
 	}
-	advance(d, epoch);
-	return 1;
+	if (cc_atomic_load_relaxed_u32(&r->sh.neutralizable)) {
+		send_signal(ctx, r, i, epoch);
+		return 0;
+	}
+	/* In its write phase (or with no checkpoint): a running operation ends
+	 * soon, so wait while its announcement keeps changing. */
+	uint64_t word = cc_atomic_load_relaxed_u64(&r->sh.announce);
+	smr_local_t *loc = smr_local(ctx);
+	if (loc->stalled_idx == i + 1 && loc->stalled_word == word)
+		return -1; /* taken for stalled before, and still in the same operation */
+	if (*stuck_idx != i || *stuck_word != word) {
+		*stuck_idx = i;
+		*stuck_word = word;
+		*stuck_count = 0;
+	}
+	if (++*stuck_count <= SMR_STALL_YIELDS)
+		return 0;
+	loc->stalled_idx = i + 1; /* do not wait for this operation again */
+	loc->stalled_word = word;
+	return -1;
 }
 
 /* Called outside an operation (this thread is quiescent): waits until its
@@ -177,7 +211,7 @@ static void wait_for_room(smr_context_t *ctx)
 		if (e != ctx->priv.announced) {
 			smr_debra_rotate(ctx, e);
 			/* release: still quiescent, at the observed epoch */
-			cc_atomic_store_release_u64(&ctx->sh.announce, e | SMR__QBIT);
+			cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
 			size_t budget = SIZE_MAX;
 			smr_free_ready(ctx, &budget);
 			continue;
@@ -196,15 +230,18 @@ void smr__debra_begin_slow(smr_context_t *ctx, uint64_t epoch)
 		wait_for_room(ctx);
 		epoch = cc_atomic_load_acquire_u64(ctx->priv.epoch);
 	}
-	if (epoch != ctx->priv.announced)
+	if (epoch != ctx->priv.announced) {
 		smr_debra_rotate(ctx, epoch);
+		epoch = ctx->priv.announced; /* the rotation may have read a newer one */
+	}
 	/* the announcement (quiescent bit clear), then a full fence before the
 	 * first shared load; pairs with the scanners' fences. */
 	cc_atomic_store_fence_u64(&ctx->sh.announce, epoch);
-	if (ctx->priv.scan_due && ctx->priv.scan_count >= ctx->priv.scan_every) {
+	if (ctx->priv.scan_due && ++ctx->priv.scan_count >= ctx->priv.scan_every) {
 		ctx->priv.scan_count = 0;
 		check_one(ctx, epoch);
 	}
+	smr_debra_refresh_fast(ctx);
 }
 
 /* ---- DEBRA+: protection slots ------------------------------------------------------- */
@@ -237,32 +274,42 @@ bool smr_slots_hold(const smr_context_t *ctx, size_t n, const void *node)
 	return false;
 }
 
-/* Moves the entries of `bag` that some slot holds into this thread's current
- * block: they wait for three more epoch changes and are checked again. */
-static void keep_slot_held(smr_context_t *ctx, smr_list_t *bag)
+/* Moves the entries of `bag` that some protection slot holds into fresh
+ * blocks appended to `held` (tagged with the current epoch), compacting the
+ * bag.  False, with nothing moved, if the blocks cannot be allocated. */
+static bool extract_slot_held(smr_context_t *ctx, smr_list_t *bag, smr_list_t *held)
 {
 	size_t n = smr_slots_snapshot(ctx);
 	if (n == 0)
-		return;
+		return true;
+	size_t count = 0;
+	for (smr_block_t *b = bag->head; b; b = b->next)
+		for (uint32_t i = 0; i < b->count; i++)
+			count += smr_slots_hold(ctx, n, smr_node_of(b->e[i].hdr));
+	if (count == 0)
+		return true;
+	/* all blocks first, so that a failure moves nothing */
+	unsigned cap = ctx->priv.domain->opts.batch_size;
+	smr_list_t fresh = {0};
+	for (size_t need = (count + cap - 1) / cap; need > 0; need--) {
+		smr_block_t *nb = smr_block_get(ctx);
+		if (nb == NULL) {
+			smr_block_t *x;
+			while ((x = smr_list_pop(&fresh)) != NULL)
+				smr_block_put(ctx, x);
+			return false;
+		}
+		nb->tag = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+		smr_list_push(&fresh, nb);
+	}
+	smr_block_t *dst = fresh.head;
 	for (smr_block_t *b = bag->head; b; b = b->next) {
 		uint32_t keep = 0;
 		for (uint32_t i = 0; i < b->count; i++) {
 			if (smr_slots_hold(ctx, n, smr_node_of(b->e[i].hdr))) {
-				smr_local_t *loc = smr_local(ctx);
-				if (loc->cur == NULL || loc->cur->count == loc->cur->cap) {
-					smr_block_t *full = smr_seal_current(ctx);
-					if (full)
-						smr_list_push(&loc->bag[loc->cur_bag], full);
-					loc->cur = smr_block_get(ctx);
-				}
-				if (loc->cur == NULL) {
-					/* no memory for a block: keep it where it is (the bag is
-					 * then not freed at all this time, which is safe) */
-					b->e[keep++] = b->e[i];
-					continue;
-				}
-				loc->cur->e[loc->cur->count++] = b->e[i];
-				loc->retired_this_epoch = true;
+				if (dst->count == dst->cap)
+					dst = dst->next;
+				dst->e[dst->count++] = b->e[i];
 			} else {
 				b->e[keep++] = b->e[i];
 			}
@@ -270,22 +317,29 @@ static void keep_slot_held(smr_context_t *ctx, smr_list_t *bag)
 		bag->nodes -= b->count - keep;
 		b->count = keep;
 	}
+	fresh.nodes = count;
+	smr_list_splice(held, &fresh);
+	return true;
 }
 
 /* ---- DEBRA+: neutralisation ----------------------------------------------------------- */
 
-/* The context whose checkpoint is armed on this thread (one at a time). */
-static _Thread_local smr_context_t *t_armed;
+/* The context whose checkpoint is armed on this thread (one at a time);
+ * cleared whenever the region closes, so it never outlives its domain. */
+_Thread_local smr_context_t *smr__t_armed __attribute__((tls_model("initial-exec")));
+/* The signal that jumped to the checkpoint, to unblock after the jump. */
+static _Thread_local volatile sig_atomic_t t_jumped_signal;
 
 static void handler(int sig, siginfo_t *info, void *uctx)
 {
-	(void)sig;
 	(void)info;
 	(void)uctx;
-	smr_context_t *ctx = t_armed;
+	smr_context_t *ctx = smr__t_armed;
 	if (ctx == NULL || !ctx->priv.restartable)
 		return; /* not in a restartable region: ignored; the sender waits */
 	ctx->priv.restartable = 0;
+	smr__t_armed = NULL;
+	t_jumped_signal = sig;
 	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
 	/* release: the slots stored in the region are visible to whoever sees
 	 * this thread quiescent (and so to every later reclaimer). */
@@ -341,8 +395,7 @@ int smr_neutralize_install(int sig)
 static size_t own_unfreed(smr_context_t *ctx)
 {
 	smr_local_t *loc = smr_local(ctx);
-	return loc->bag[0].nodes + loc->bag[1].nodes + loc->bag[2].nodes + loc->ready.nodes +
-	       (loc->cur ? loc->cur->count : 0);
+	return loc->limbo + loc->ready.nodes;
 }
 
 bool smr_debra_over_cap(smr_context_t *ctx)
@@ -371,6 +424,7 @@ static void send_signal(smr_context_t *ctx, smr_context_t *target, unsigned idx,
 	 * stores LEAVING (seq_cst) then waits for senders, so a thread is never
 	 * signalled after it has passed unregistration. */
 	cc_atomic_faa_u32(&target->sh.signalers, 1);
+	cc_atomic_fence_seqcst(); /* store-buffering pair with smr_neutralize_leave */
 	if (cc_atomic_load_acquire_u32(&target->sh.state) == SMR_REC_ACTIVE) {
 		if (pthread_kill(target->sh.thread, ctx->priv.domain->opts.signal) == 0)
 			cc_atomic_store_relaxed_u64(&ctx->cnt.signals, ctx->cnt.signals + 1);
@@ -391,13 +445,13 @@ void smr_neutralize_forget(smr_context_t *ctx)
 {
 	ctx->priv.restartable = 0;
 	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
-	if (t_armed == ctx)
-		t_armed = NULL;
+	if (smr__t_armed == ctx)
+		smr__t_armed = NULL;
 }
 
 void smr__arm(smr_context_t *ctx)
 {
-	t_armed = ctx;
+	smr__t_armed = ctx;
 	cc_atomic_compiler_barrier(); /* t_armed before the flag, for the handler */
 	ctx->priv.restartable = 1;
 	cc_atomic_compiler_barrier(); /* the flag before the first read of the region */
@@ -411,7 +465,8 @@ void smr__restarted(smr_context_t *ctx)
 	 * the restart path only). */
 	sigset_t set;
 	sigemptyset(&set);
-	sigaddset(&set, ctx->priv.domain->opts.signal);
+	sigaddset(&set, t_jumped_signal ? t_jumped_signal : ctx->priv.domain->opts.signal);
+	t_jumped_signal = 0;
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	cc_atomic_store_relaxed_u64(&ctx->cnt.restarts, ctx->cnt.restarts + 1);
 	/* The handler made this thread quiescent: begin the operation again. */

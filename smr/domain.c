@@ -135,12 +135,13 @@ smr_context_t *smr_thread_register(smr_domain_t *d)
 		}
 		struct smr__private *p = &ctx->priv;
 		p->scheme = d->opts.scheme;
-		p->in_op = false;
+		p->in_op = 0;
 		p->restartable = 0;
 		p->epoch = &d->epoch;
 		p->domain = d;
 		p->upper = SMR__INACTIVE;
 		p->announced = 0; /* the first operation observes the epoch and rotates */
+		p->fast_epoch = SMR__QBIT;
 		p->scan_every = d->opts.scan_every;
 		p->scan_count = 0;
 		p->scan_due = false;
@@ -150,7 +151,11 @@ smr_context_t *smr_thread_register(smr_domain_t *d)
 		loc->alloc_threshold = d->opts.epoch_freq;
 		loc->check_next = 0;
 		loc->signal_target = 0;
-		loc->retired_this_epoch = false;
+		loc->signal_epoch = 0;
+		loc->signal_patience = 0;
+		loc->stalled_idx = 0;
+		loc->stalled_word = 0;
+		loc->limbo = 0;
 		ctx->sh.thread = pthread_self();
 		ctx->sh.generation++;
 		for (unsigned s = 0; s < SMR_SLOTS; s++)
@@ -186,6 +191,7 @@ static void hand_off(smr_context_t *ctx)
 	for (smr_block_t *r = loc->ready.head; r; r = r->next)
 		r->tag = SMR_TAG_SAFE;
 	smr_shared_push_list(d, &loc->ready);
+	loc->limbo = 0;
 }
 
 void smr_thread_unregister(smr_context_t *ctx)
@@ -194,7 +200,7 @@ void smr_thread_unregister(smr_context_t *ctx)
 		return;
 	SMR__CHECK_OWNER(ctx, "smr_thread_unregister");
 	smr_domain_t *d = ctx->priv.domain;
-	if (ctx->priv.in_op)
+	if (smr__in_op(ctx))
 		smr_end_op(ctx);
 	if (ctx->priv.scheme == SMR_DEBRA_PLUS)
 		smr_neutralize_forget(ctx);
@@ -218,7 +224,7 @@ void smr_domain_destroy(smr_domain_t *d)
 	unsigned busy = 0;
 	for (unsigned i = 0; i < d->opts.max_threads; i++) {
 		smr_context_t *r = smr_record(d, i);
-		if (cc_atomic_load_acquire_u32(&r->sh.state) == SMR_REC_ACTIVE && r->priv.in_op)
+		if (cc_atomic_load_acquire_u32(&r->sh.state) == SMR_REC_ACTIVE && smr__in_op(r))
 			busy++;
 	}
 	if (busy) {

@@ -57,23 +57,24 @@ bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t 
 	/* Some reservation overlaps the block: test entry by entry, keeping the
 	 * covered ones packed at the front. */
 	uint32_t keep = 0;
-	uint64_t min_birth = UINT64_MAX, max_retire = 0;
+	size_t done = 0;
+	uint64_t min_birth = UINT64_MAX;
 	for (uint32_t i = 0; i < b->count; i++) {
 		smr_entry_t *e = &b->e[i];
-		if (*budget > 0 && !covered(res, nres, e->birth, e->retire)) {
-			smr_entry_free(ctx, e);
-			(*budget)--;
-			(*freed)++;
+		/* every entry's retire epoch is bounded by the block's seal epoch */
+		if (done < *budget && !covered(res, nres, e->birth, b->max_retire)) {
+			smr_entry_release(e);
+			done++;
 			continue;
 		}
 		if (e->birth < min_birth)
 			min_birth = e->birth;
-		if (e->retire > max_retire)
-			max_retire = e->retire;
 		b->e[keep++] = *e;
 	}
 	b->count = keep;
 	b->min_birth = min_birth;
-	b->max_retire = max_retire;
+	*budget -= done;
+	*freed += done;
+	smr_count_freed(ctx, done);
 	return keep == 0;
 }

@@ -13,6 +13,8 @@
  * Safety rules, by scheme (see smr.h for the user's side):
  *   IBR     a retired entry [birth, retire] is freeable when no active
  *           reservation [lower, upper] has lower <= retire && upper >= birth;
+ *           retire is the epoch read (after a full fence) when the entry's
+ *           block was sealed, an upper bound of the epoch at its unlink;
  *           reservations are read lower before upper, after a seq_cst fence
  *           that pairs with the fence in smr_begin_op / smr__ibr_raise.
  *   DEBRA   a thread's limbo bag is freeable when the thread has observed
@@ -54,7 +56,7 @@ static inline size_t smr_block_bytes(size_t size) { return (size + SMR_HDR_SIZE 
 typedef struct smr_entry {
 	smr_hdr_t *hdr;
 	void (*fini)(void *node);
-	uint64_t birth, retire; /* IBR */
+	uint64_t birth; /* IBR (the retire epoch is the block's, read at seal) */
 } smr_entry_t;
 
 typedef struct smr__block {
@@ -91,7 +93,7 @@ typedef struct smr__local {
 	unsigned signal_patience;
 	unsigned stalled_idx;    /* DEBRA+: record + 1 taken for stalled, 0 = none */
 	uint64_t stalled_word;   /* ... and its announcement at the time */
-	bool retired_this_epoch; /* DEBRA: retired since the last rotation */
+	size_t limbo;            /* DEBRA: retired nodes not yet moved to ready */
 } smr_local_t;
 
 static inline smr_local_t *smr_local(smr_context_t *ctx) { return (smr_local_t *)(void *)(ctx + 1); }
@@ -137,7 +139,19 @@ void smr_block_release(smr_domain_t *d, smr_block_t *b);   /* cc_free of the blo
 void smr_list_push(smr_list_t *l, smr_block_t *b);         /* append */
 smr_block_t *smr_list_pop(smr_list_t *l);                  /* oldest */
 void smr_list_splice(smr_list_t *dst, smr_list_t *src);    /* append all of src, O(1) */
-void smr_entry_free(smr_context_t *freer, const smr_entry_t *e); /* fini + cc_free */
+/* fini, then cc_free; the caller counts the frees with smr_count_freed. */
+static inline void smr_entry_release(const smr_entry_t *e)
+{
+	smr_hdr_t *h = e->hdr;
+	if (e->fini)
+		e->fini(smr_node_of(h));
+	cc_free(h, smr_block_bytes(smr_hdr_size(h)));
+}
+static inline void smr_count_freed(smr_context_t *freer, size_t n)
+{
+	/* single writer (the freeing thread's own counter), read by stats. */
+	cc_atomic_store_relaxed_u64(&freer->cnt.freed, freer->cnt.freed + n);
+}
 /* Frees entries from the top of b, at most *budget; true when b is empty. */
 bool smr_block_drain(smr_context_t *freer, smr_block_t *b, size_t *budget, size_t *freed);
 /* Seals ctx's current block (if it has entries) and returns it, NULL if none. */
@@ -170,6 +184,8 @@ bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t 
 bool smr_debra_try_advance(smr_context_t *ctx);
 /* Rotates the limbo bags after an observed epoch change. */
 void smr_debra_rotate(smr_context_t *ctx, uint64_t epoch);
+/* DEBRA: recomputes priv.fast_epoch after scan_due or the cap changed. */
+void smr_debra_refresh_fast(smr_context_t *ctx);
 /* DEBRA+: whether this thread's unfreed nodes are over 4 * neutralize_after. */
 bool smr_debra_over_cap(smr_context_t *ctx);
 /* DEBRA+: snapshot of every non-NULL protection slot into scratch; count. */

@@ -106,22 +106,22 @@ void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(voi
 	e->hdr = h;
 	e->fini = fini;
 	if (ctx->priv.scheme == SMR_IBR) {
+		/* the retire epoch is read once, when the block is sealed (after a
+		 * fence, after every unlink of its nodes): a conservative bound */
 		e->birth = h->birth;
-		/* acquire; read after the caller's unlink (smr/internal.h). */
-		e->retire = cc_atomic_load_acquire_u64(ctx->priv.epoch);
 		if (e->birth < b->min_birth)
 			b->min_birth = e->birth;
-		if (e->retire > b->max_retire)
-			b->max_retire = e->retire;
 	}
 	cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
-	loc->retired_this_epoch = true;
-	ctx->priv.scan_due = true;
+	if (ctx->priv.scheme != SMR_IBR && ++loc->limbo >= b->cap && !ctx->priv.scan_due) {
+		ctx->priv.scan_due = true; /* DEBRA: a batch waits for the epoch */
+		smr_debra_refresh_fast(ctx);
+	}
 	if (b->count == b->cap)
 		file_sealed(ctx, smr_seal_current(ctx));
 
 	if (CC_UNLIKELY(ctx->priv.scheme == SMR_DEBRA_PLUS) && smr_debra_over_cap(ctx))
-		ctx->priv.scan_count = ctx->priv.scan_every; /* the next begin takes the slow path and waits */
+		ctx->priv.fast_epoch = SMR__QBIT; /* the next begin takes the slow path and waits */
 	if (loc->ready.head && ctx->priv.domain->opts.free_per_retire && ctx->priv.domain->opts.empty_freq) {
 		size_t budget = ctx->priv.domain->opts.free_per_retire;
 		smr_free_ready(ctx, &budget);
@@ -201,16 +201,19 @@ static bool drain_unheld(smr_context_t *ctx, smr_block_t *b, size_t nslots, size
 	if (nslots == 0)
 		return smr_block_drain(ctx, b, budget, freed);
 	uint32_t keep = 0;
+	size_t done = 0;
 	for (uint32_t i = 0; i < b->count; i++) {
-		if (*budget > 0 && !smr_slots_hold(ctx, nslots, smr_node_of(b->e[i].hdr))) {
-			smr_entry_free(ctx, &b->e[i]);
-			(*budget)--;
-			(*freed)++;
+		if (done < *budget && !smr_slots_hold(ctx, nslots, smr_node_of(b->e[i].hdr))) {
+			smr_entry_release(&b->e[i]);
+			done++;
 		} else {
 			b->e[keep++] = b->e[i];
 		}
 	}
 	b->count = keep;
+	*budget -= done;
+	*freed += done;
+	smr_count_freed(ctx, done);
 	return keep == 0;
 }
 
@@ -225,7 +228,10 @@ static void shared_pass(smr_context_t *ctx, size_t *budget, size_t *freed, bool 
 		return;
 	uint64_t epoch = cc_atomic_load_acquire_u64(&d->epoch);
 	size_t nslots = 0;
-	if (ctx->priv.scheme == SMR_IBR && !*have_res) {
+	if (ctx->priv.scheme == SMR_IBR) {
+		/* a fresh snapshot: these blocks may have been retired after the one
+		 * taken for this thread's own blocks (which would then miss a reader
+		 * that began in between) */
 		*nres = smr_ibr_snapshot(ctx);
 		*have_res = true;
 	} else if (ctx->priv.scheme == SMR_DEBRA_PLUS) {
@@ -269,17 +275,19 @@ size_t smr_pass(smr_context_t *ctx, size_t budget, bool polling)
 	}
 	case SMR_DEBRA:
 	case SMR_DEBRA_PLUS:
-		if (!ctx->priv.in_op) {
+		if (!smr__in_op(ctx)) {
 			/* Outside an operation this thread may observe a new epoch here
 			 * (a thread that retires outside operations, or a poller). */
-			if (polling || loc->bag[0].head || loc->bag[1].head || loc->bag[2].head || loc->cur ||
-			    cc_atomic_load_relaxed_ptr((void *const *)&ctx->priv.domain->shared))
+			/* A poll drives the epoch itself (a dedicated reclaimer may run no
+			 * operation at all); passes on retire leave that to the amortised
+			 * scan of smr_begin_op. */
+			if (polling)
 				smr_debra_try_advance(ctx);
 			uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
 			if (e != ctx->priv.announced) {
 				smr_debra_rotate(ctx, e);
 				/* release: still quiescent, now at the observed epoch */
-				cc_atomic_store_release_u64(&ctx->sh.announce, e | SMR__QBIT);
+				cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
 			}
 		}
 		freed += smr_free_ready(ctx, &budget);

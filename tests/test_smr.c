@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <ccmem.h>
@@ -178,18 +179,24 @@ END_TEST
 #define WORKERS 3
 #define PER_WORKER 20000
 
-static void *worker(void *arg)
+/* A thread's life: register, n operations that each allocate a node and
+ * retire it, unregister. */
+static void retire_life(smr_domain_t *d, int n, uint64_t id)
 {
-	smr_domain_t *d = arg;
 	smr_context_t *ctx = smr_thread_register(d);
 	ck_assert_ptr_nonnull(ctx);
-	for (int i = 0; i < PER_WORKER; i++) {
+	for (int i = 0; i < n; i++) {
 		smr_begin_op(ctx);
-		node_t *n = new_node(ctx, MAX_IDS + 2);
+		node_t *x = new_node(ctx, id);
 		smr_end_op(ctx);
-		smr_retire_cb(ctx, n, sizeof *n, fini_node);
+		smr_retire_cb(ctx, x, sizeof *x, fini_node);
 	}
 	smr_thread_unregister(ctx);
+}
+
+static void *worker(void *arg)
+{
+	retire_life(arg, PER_WORKER, MAX_IDS + 2);
 	return NULL;
 }
 
@@ -309,20 +316,20 @@ START_TEST(alloc_a_retire_b_free_c)
 	pthread_join(abc.a, NULL);
 	pthread_join(abc.b, NULL);
 	pthread_join(abc.c, NULL);
-	/* C freed all but B's last partial batch, which B's unregistration pass
-	 * (or destroy) frees; A freed nothing. */
-	int by_c = 0, by_b = 0;
+	/* C freed all but the tail left when it stopped (B's last partial batch
+	 * and the batches whose epoch had not come yet), which the unregistration
+	 * passes of A or B, or destroy, free. */
+	int by_c = 0, by_ab = 0;
 	for (int i = 0; i < ABC_NODES; i++) {
 		ck_assert_int_le(atomic_load(&g_freed[i]), 1);
 		if (atomic_load(&g_freed[i])) {
 			pthread_t who = atomic_load(&g_freer[i]);
-			ck_assert(!pthread_equal(who, abc.a));
 			by_c += pthread_equal(who, abc.c);
-			by_b += pthread_equal(who, abc.b);
+			by_ab += pthread_equal(who, abc.a) || pthread_equal(who, abc.b);
 		}
 	}
 	ck_assert_int_ge(by_c, ABC_NODES - 64);
-	ck_assert_int_lt(by_b, 64);
+	ck_assert_int_le(by_ab, 64);
 	smr_domain_destroy(d);
 	for (int i = 0; i < ABC_NODES; i++)
 		ck_assert_int_eq(atomic_load(&g_freed[i]), 1);
@@ -334,15 +341,7 @@ END_TEST
 
 static void *churner(void *arg)
 {
-	smr_context_t *ctx = smr_thread_register(arg);
-	ck_assert_ptr_nonnull(ctx);
-	for (int i = 0; i < 3; i++) {
-		smr_begin_op(ctx);
-		node_t *n = new_node(ctx, MAX_IDS + 3);
-		smr_end_op(ctx);
-		smr_retire_cb(ctx, n, sizeof *n, fini_node);
-	}
-	smr_thread_unregister(ctx);
+	retire_life(arg, 3, MAX_IDS + 3);
 	return NULL;
 }
 
@@ -352,7 +351,7 @@ START_TEST(thread_churn_keeps_domain_size)
 	cc_alloc_stats_enable(true);
 	smr_domain_t *d = make_domain(scheme);
 	smr_context_t *poller = smr_thread_register(d);
-	uint64_t bytes_after_100 = 0;
+	uint64_t bytes_after_1000 = 0;
 	for (int i = 0; i < 10000; i++) {
 		pthread_t t;
 		ck_assert_int_eq(pthread_create(&t, NULL, churner, d), 0);
@@ -360,15 +359,16 @@ START_TEST(thread_churn_keeps_domain_size)
 		if (scheme != SMR_NONE && i % 50 == 49)
 			while (smr_poll(poller) > 0)
 				;
-		if (i == 99)
-			bytes_after_100 = cc_alloc_stats_snapshot().current_allocated;
+		if (i == 999) /* per-record block pools are full by now */
+			bytes_after_1000 = cc_alloc_stats_snapshot().current_allocated;
 	}
 	smr_stats_t s = stats(d);
 	ck_assert_uint_eq(s.records, 2); /* the poller's and one reused record */
 	ck_assert_uint_eq(s.retired, 30000);
 	if (scheme != SMR_NONE) {
-		/* memory did not grow with the number of threads */
-		ck_assert_uint_le(cc_alloc_stats_snapshot().current_allocated, bytes_after_100 + 64 * 1024);
+		/* memory did not grow with the number of threads (slack: a few
+		 * retire blocks in flight) */
+		ck_assert_uint_le(cc_alloc_stats_snapshot().current_allocated, bytes_after_1000 + 16 * 1024);
 	}
 	smr_thread_unregister(poller);
 	smr_domain_destroy(d);
@@ -528,6 +528,138 @@ START_TEST(checkpoint_is_noop_elsewhere)
 	ck_assert_int_eq(passes, 1);
 	smr_retire(c, n, sizeof *n);
 	smr_thread_unregister(c);
+	smr_domain_destroy(d);
+}
+END_TEST
+
+
+/* ---- regressions found in review ------------------------------------------------------------ */
+
+/* DEBRA+: nodes held in protection slots survive while their reader is
+ * neutralised again and again (with more held nodes than a batch), and are
+ * freed once it ends; the rotation that keeps them terminates. */
+static void *g_res_a, *g_res_b;
+static atomic_int g_res_ready, g_res_stop;
+
+static void *slot_reader(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	smr_begin_op(ctx);
+	smr_checkpoint(ctx);
+	smr_reserve(ctx, 0, g_res_a);
+	smr_reserve(ctx, 1, g_res_b);
+	atomic_store(&g_res_ready, 1);
+	while (!atomic_load_explicit(&g_res_stop, memory_order_relaxed)) {
+		if (((node_t *)g_res_a)->canary != CANARY || ((node_t *)g_res_b)->canary != CANARY)
+			abort();
+	}
+	smr_write_phase(ctx);
+	smr_end_op(ctx);
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+START_TEST(debra_plus_slots_keep_reserved)
+{
+	cc_alloc_stats_enable(true);
+	smr_options_t o;
+	smr_options_init(&o, SMR_DEBRA_PLUS);
+	o.batch_size = 1;
+	o.neutralize_after = 1;
+	smr_domain_t *d = smr_domain_create(&o);
+	smr_context_t *c = smr_thread_register(d);
+	g_res_a = new_node(c, 10);
+	g_res_b = new_node(c, 11);
+	pthread_t t;
+	pthread_create(&t, NULL, slot_reader, d);
+	while (!atomic_load(&g_res_ready))
+		usleep(100);
+	smr_retire_cb(c, g_res_a, sizeof(node_t), fini_node);
+	smr_retire_cb(c, g_res_b, sizeof(node_t), fini_node);
+	for (int i = 0; i < 200 && stats(d).restarts < 5; i++) {
+		smr_poll(c);
+		usleep(500);
+	}
+	smr_stats_t s = stats(d);
+	ck_assert_uint_gt(s.restarts, 0);
+	ck_assert_int_eq(atomic_load(&g_freed[10]) + atomic_load(&g_freed[11]), 0);
+	atomic_store(&g_res_stop, 1);
+	pthread_join(t, NULL);
+	for (int i = 0; i < 100 && stats(d).pending > 0; i++)
+		smr_poll(c);
+	ck_assert_int_eq(atomic_load(&g_freed[10]), 1);
+	ck_assert_int_eq(atomic_load(&g_freed[11]), 1);
+	smr_thread_unregister(c);
+	smr_domain_destroy(d);
+	assert_glue_balanced();
+}
+END_TEST
+
+/* IBR: a poll that frees its own blocks and then blocks handed to the domain
+ * must not judge the latter with the reservations it read for the former. */
+static void *g_ibr_shared;
+static atomic_int g_ibr_phase, g_ibr_reader_in;
+
+static void ibr_hook(void *n)
+{
+	(void)n; /* runs inside P's pass, after its first reservation snapshot */
+	atomic_store(&g_ibr_phase, 1);
+	while (atomic_load(&g_ibr_phase) < 3)
+		sched_yield();
+}
+
+static void *ibr_reader(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	while (atomic_load(&g_ibr_phase) < 1)
+		sched_yield();
+	smr_begin_op(ctx);
+	node_t *n = smr_protect(ctx, (void *const *)&g_ibr_shared);
+	atomic_store(&g_ibr_reader_in, 1);
+	atomic_store(&g_ibr_phase, 2);
+	while (atomic_load(&g_ibr_phase) < 4)
+		sched_yield();
+	ck_assert_uint_eq(n->canary, CANARY);
+	atomic_store(&g_ibr_reader_in, 0);
+	smr_end_op(ctx);
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+static void *ibr_unlinker(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	__atomic_store_n(&g_ibr_shared, new_node(ctx, 12), __ATOMIC_SEQ_CST);
+	while (atomic_load(&g_ibr_phase) < 2)
+		sched_yield();
+	node_t *old = __atomic_exchange_n(&g_ibr_shared, NULL, __ATOMIC_SEQ_CST);
+	smr_retire_cb(ctx, old, sizeof *old, fini_node);
+	smr_thread_unregister(ctx); /* its block goes to the domain */
+	atomic_store(&g_ibr_phase, 3);
+	return NULL;
+}
+
+START_TEST(ibr_shared_pass_fresh_snapshot)
+{
+	smr_domain_t *d = make_domain(SMR_IBR);
+	pthread_t r, x;
+	pthread_create(&x, NULL, ibr_unlinker, d);
+	while (__atomic_load_n(&g_ibr_shared, __ATOMIC_SEQ_CST) == NULL)
+		sched_yield();
+	pthread_create(&r, NULL, ibr_reader, d);
+	smr_context_t *p = smr_thread_register(d);
+	node_t *dummy = new_node(p, MAX_IDS + 6);
+	smr_retire_cb(p, dummy, sizeof *dummy, ibr_hook);
+	smr_poll(p);
+	/* node 12 is held by the reader: not freed by that poll */
+	ck_assert_int_eq(atomic_load(&g_freed[12]), 0);
+	atomic_store(&g_ibr_phase, 4);
+	pthread_join(r, NULL);
+	pthread_join(x, NULL);
+	for (int i = 0; i < 10 && atomic_load(&g_freed[12]) == 0; i++)
+		smr_poll(p);
+	ck_assert_int_eq(atomic_load(&g_freed[12]), 1);
+	smr_thread_unregister(p);
 	smr_domain_destroy(d);
 }
 END_TEST
@@ -789,6 +921,12 @@ static Suite *smr_suite(void)
 	tcase_add_test(bound, debra_plus_bounded_with_spinning_thread);
 	tcase_add_test(bound, debra_grows_with_stalled_thread);
 	suite_add_tcase(s, bound);
+
+	TCase *reg = tcase_create("regressions");
+	tcase_set_timeout(reg, 120);
+	tcase_add_test(reg, debra_plus_slots_keep_reserved);
+	tcase_add_test(reg, ibr_shared_pass_fresh_snapshot);
+	suite_add_tcase(s, reg);
 
 	TCase *bad = tcase_create("bad_input");
 	tcase_set_timeout(bad, 120);

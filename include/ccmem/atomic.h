@@ -87,7 +87,9 @@ static inline bool cc_atomic_cas_value_ptr(void **p, void **expect, void *desire
 static inline void cc_atomic_fence_seqcst(void);
 static inline void cc_atomic_store_fence_u64(uint64_t *p, uint64_t v)
 {
-	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	/* release: a reader of v also sees what this thread did before (the
+	 * previous operation's reads, in ccmem's use). */
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 	cc_atomic_fence_seqcst();
 }
 static inline uint32_t cc_atomic_faa_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
@@ -120,6 +122,16 @@ static inline void cc_atomic_pause(void) {
 
 #include <ck_pr.h>
 
+/* ck_pr's read-modify-writes are full barriers on TSO machines (x86: locked
+ * instructions) but not on weaker ones (aarch64 builds them from ldxr/stxr or
+ * LSE without acquire/release).  The seq_cst RMWs of this layer add explicit
+ * full fences there. */
+#if defined(CK_MD_TSO)
+#define CC__RMW_FENCE() ((void)0)
+#else
+#define CC__RMW_FENCE() ck_pr_fence_memory()
+#endif
+
 static inline uint64_t cc_atomic_load_relaxed_u64(const uint64_t *p) { return ck_pr_load_64(p); }
 static inline uint64_t cc_atomic_load_acquire_u64(const uint64_t *p)
 {
@@ -140,11 +152,11 @@ static inline void cc_atomic_store_release_u64(uint64_t *p, uint64_t v)
 	ck_pr_fence_release();
 	ck_pr_store_64(p, v);
 }
-/* An exchange is a full barrier on every ck port: cheaper than store+mfence on x86. */
-static inline void cc_atomic_store_seqcst_u64(uint64_t *p, uint64_t v) { (void)ck_pr_fas_64(p, v); }
-static inline uint64_t cc_atomic_faa_u64(uint64_t *p, uint64_t v) { return ck_pr_faa_64(p, v); }
-static inline uint64_t cc_atomic_fas_u64(uint64_t *p, uint64_t v) { return ck_pr_fas_64(p, v); }
-static inline bool cc_atomic_cas_u64(uint64_t *p, uint64_t expect, uint64_t desired) { return ck_pr_cas_64(p, expect, desired); }
+/* On x86 an exchange is a full barrier: cheaper than store + mfence. */
+static inline void cc_atomic_store_seqcst_u64(uint64_t *p, uint64_t v) { CC__RMW_FENCE(); (void)ck_pr_fas_64(p, v); CC__RMW_FENCE(); }
+static inline uint64_t cc_atomic_faa_u64(uint64_t *p, uint64_t v) { CC__RMW_FENCE(); uint64_t r = ck_pr_faa_64(p, v); CC__RMW_FENCE(); return r; }
+static inline uint64_t cc_atomic_fas_u64(uint64_t *p, uint64_t v) { CC__RMW_FENCE(); uint64_t r = ck_pr_fas_64(p, v); CC__RMW_FENCE(); return r; }
+static inline bool cc_atomic_cas_u64(uint64_t *p, uint64_t expect, uint64_t desired) { CC__RMW_FENCE(); bool r = ck_pr_cas_64(p, expect, desired); CC__RMW_FENCE(); return r; }
 
 static inline uint32_t cc_atomic_load_relaxed_u32(const uint32_t *p) { return ck_pr_load_32(p); }
 static inline uint32_t cc_atomic_load_acquire_u32(const uint32_t *p)
@@ -159,8 +171,8 @@ static inline void cc_atomic_store_release_u32(uint32_t *p, uint32_t v)
 	ck_pr_fence_release();
 	ck_pr_store_32(p, v);
 }
-static inline uint32_t cc_atomic_fas_u32(uint32_t *p, uint32_t v) { return ck_pr_fas_32(p, v); }
-static inline bool cc_atomic_cas_u32(uint32_t *p, uint32_t expect, uint32_t desired) { return ck_pr_cas_32(p, expect, desired); }
+static inline uint32_t cc_atomic_fas_u32(uint32_t *p, uint32_t v) { CC__RMW_FENCE(); uint32_t r = ck_pr_fas_32(p, v); CC__RMW_FENCE(); return r; }
+static inline bool cc_atomic_cas_u32(uint32_t *p, uint32_t expect, uint32_t desired) { CC__RMW_FENCE(); bool r = ck_pr_cas_32(p, expect, desired); CC__RMW_FENCE(); return r; }
 
 static inline void *cc_atomic_load_relaxed_ptr(void *const *p) { return ck_pr_load_ptr(p); }
 static inline void *cc_atomic_load_acquire_ptr(void *const *p)
@@ -175,17 +187,29 @@ static inline void cc_atomic_store_release_ptr(void **p, void *v)
 	ck_pr_fence_release();
 	ck_pr_store_ptr(p, v);
 }
-static inline void *cc_atomic_fas_ptr(void **p, void *v) { return ck_pr_fas_ptr(p, v); }
-static inline bool cc_atomic_cas_ptr(void **p, void *expect, void *desired) { return ck_pr_cas_ptr(p, expect, desired); }
+static inline void *cc_atomic_fas_ptr(void **p, void *v) { CC__RMW_FENCE(); void *r = ck_pr_fas_ptr(p, v); CC__RMW_FENCE(); return r; }
+static inline bool cc_atomic_cas_ptr(void **p, void *expect, void *desired) { CC__RMW_FENCE(); bool r = ck_pr_cas_ptr(p, expect, desired); CC__RMW_FENCE(); return r; }
 static inline bool cc_atomic_cas_value_ptr(void **p, void **expect, void *desired)
 {
-	return ck_pr_cas_ptr_value(p, *expect, desired, expect);
+	CC__RMW_FENCE();
+	bool r = ck_pr_cas_ptr_value(p, *expect, desired, expect);
+	CC__RMW_FENCE();
+	return r;
 }
 
-/* Store, then a full fence (one xchg on x86: cheaper than store + mfence).
- * Pairs with a cc_atomic_fence_seqcst in the reader of p. */
-static inline void cc_atomic_store_fence_u64(uint64_t *p, uint64_t v) { (void)ck_pr_fas_64(p, v); }
-static inline uint32_t cc_atomic_faa_u32(uint32_t *p, uint32_t v) { return ck_pr_faa_32(p, v); }
+/* Release store, then a full fence (one xchg on x86: cheaper than store +
+ * mfence).  Pairs with a cc_atomic_fence_seqcst in the reader of p. */
+static inline void cc_atomic_store_fence_u64(uint64_t *p, uint64_t v)
+{
+#if defined(CK_MD_TSO)
+	(void)ck_pr_fas_64(p, v);
+#else
+	ck_pr_fence_release();
+	ck_pr_store_64(p, v);
+	ck_pr_fence_memory();
+#endif
+}
+static inline uint32_t cc_atomic_faa_u32(uint32_t *p, uint32_t v) { CC__RMW_FENCE(); uint32_t r = ck_pr_faa_32(p, v); CC__RMW_FENCE(); return r; }
 
 static inline void cc_atomic_fence_seqcst(void)  { ck_pr_fence_memory(); }
 static inline void cc_atomic_fence_acquire(void) { ck_pr_fence_acquire(); }

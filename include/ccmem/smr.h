@@ -46,6 +46,23 @@
  *           under DEBRA until it ends its operation).
  *   DEBRA:  unbounded while any thread stays inside an operation.
  *
+ * Liveness: every retired node is freed eventually: by the retiring thread's
+ * passes (every empty_freq retires) once safe, by any thread's smr_poll, when
+ * its thread unregisters (the nodes are handed to the domain, never leaked)
+ * and at smr_domain_destroy.  Under DEBRA and DEBRA+ a thread drives the
+ * epoch only while a batch or more of its nodes waits; a thread that retired
+ * fewer and went idle gets them freed when other threads advance the epoch,
+ * or by calling smr_poll (which advances it itself).
+ *
+ * What IBR requires of a data structure (like hazard eras): a thread must not
+ * dereference a pointer it read out of a node that had already been unlinked
+ * when it read it, unless it validates afterwards that the node it read from
+ * is still linked (a Harris-Michael list that restarts from a live node when
+ * it meets a marked one does).  Reservations
+ * cover the lifetimes a thread observed, and a successor installed in a node
+ * after that node was read may already be retired.  The epoch schemes have no
+ * such requirement: every node reachable during an operation stays.
+ *
  * Nodes: smr_alloc returns a 16-byte-aligned node behind a 16-byte header
  * (birth epoch, size, state); smr_retire accepts only such nodes.  Any thread
  * may free any node (alloc in A, retire in B, free in C).
@@ -298,12 +315,14 @@ struct smr__counters {
 /* The owner's private state. */
 struct smr__private {
 	smr_scheme_t scheme;
-	bool in_op;
+	uint32_t in_op;                    /* SMR_NONE only; see smr__in_op */
 	volatile sig_atomic_t restartable; /* DEBRA+: read by the signal handler */
 	uint64_t *epoch;                   /* &domain->epoch */
 	smr_domain_t *domain;
 	uint64_t upper;                    /* IBR: cached reservation upper bound */
 	uint64_t announced;                /* DEBRA: epoch of the last announcement */
+	uint64_t fast_epoch;               /* DEBRA: `announced` while smr_begin_op may take
+	                                      its fast path, SMR__QBIT (no epoch) otherwise */
 	unsigned scan_every, scan_count;   /* DEBRA: amortised scan */
 	bool scan_due;                     /* DEBRA: there is something to reclaim */
 	uint32_t slots_used;               /* DEBRA+: bit mask of reserved slots */
@@ -323,6 +342,28 @@ void smr__restarted(smr_context_t *ctx);
 void smr__arm(smr_context_t *ctx);
 void smr__debug_fail(const smr_context_t *ctx, const char *what) __attribute__((noreturn));
 
+/* DEBRA+: the context whose checkpoint is armed on this thread (NULL when no
+ * restartable region is open): what the signal handler acts on. */
+extern _Thread_local smr_context_t *smr__t_armed __attribute__((tls_model("initial-exec")));
+
+/* Whether an operation is open.  Derived from the published state, so the
+ * hot paths keep no extra flag: IBR's lower bound, DEBRA's quiescent bit
+ * (the DEBRA+ handler sets it while jumping back; the restart clears it
+ * again before any user code runs); NONE keeps a flag.  Any thread may ask
+ * (smr_domain_destroy does). */
+static inline bool smr__in_op(const smr_context_t *ctx)
+{
+	switch (ctx->priv.scheme) {
+	case SMR_IBR:
+		return cc_atomic_load_relaxed_u64(&ctx->sh.lower) != SMR__INACTIVE;
+	case SMR_DEBRA:
+	case SMR_DEBRA_PLUS:
+		return (cc_atomic_load_relaxed_u64(&ctx->sh.announce) & SMR__QBIT) == 0;
+	default:
+		return cc_atomic_load_relaxed_u32(&ctx->priv.in_op) != 0;
+	}
+}
+
 #if SMR_DEBUG
 #define SMR__CHECK(ctx, cond, what)                                                                    \
 	do {                                                                                               \
@@ -339,8 +380,7 @@ void smr__debug_fail(const smr_context_t *ctx, const char *what) __attribute__((
 static inline void smr_begin_op(smr_context_t *ctx)
 {
 	SMR__CHECK_OWNER(ctx, "smr_begin_op");
-	SMR__CHECK(ctx, !ctx->priv.in_op, "smr_begin_op: an operation is already open on this context");
-	ctx->priv.in_op = true;
+	SMR__CHECK(ctx, !smr__in_op(ctx), "smr_begin_op: an operation is already open on this context");
 	switch (ctx->priv.scheme) {
 	case SMR_IBR: {
 		/* acquire: pairs with the advancing fetch-and-add (smr_alloc). */
@@ -349,7 +389,7 @@ static inline void smr_begin_op(smr_context_t *ctx)
 		/* lower first, upper second (the scan reads them in that order); the
 		 * fence orders both before the first smr_protect load and pairs with
 		 * the reclaimer's fence before it reads reservations. */
-		cc_atomic_store_relaxed_u64(&ctx->sh.lower, e);
+		cc_atomic_store_release_u64(&ctx->sh.lower, e);
 		cc_atomic_store_fence_u64(&ctx->sh.upper, e);
 		break;
 	}
@@ -357,8 +397,9 @@ static inline void smr_begin_op(smr_context_t *ctx)
 	case SMR_DEBRA_PLUS: {
 		/* acquire: pairs with the advancing CAS on the epoch. */
 		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
-		if (CC_UNLIKELY(e != ctx->priv.announced ||
-		                (ctx->priv.scan_due && ++ctx->priv.scan_count >= ctx->priv.scan_every))) {
+		/* one compare: a new epoch, or a scan due, or back-pressure, makes
+		 * fast_epoch differ (smr/debra.c) */
+		if (CC_UNLIKELY(e != ctx->priv.fast_epoch)) {
 			smr__debra_begin_slow(ctx, e); /* rotate bags, scan one thread, announce */
 			break;
 		}
@@ -369,6 +410,7 @@ static inline void smr_begin_op(smr_context_t *ctx)
 		break;
 	}
 	default:
+		cc_atomic_store_relaxed_u32(&ctx->priv.in_op, 1);
 		break;
 	}
 }
@@ -376,7 +418,7 @@ static inline void smr_begin_op(smr_context_t *ctx)
 static inline void smr_end_op(smr_context_t *ctx)
 {
 	SMR__CHECK_OWNER(ctx, "smr_end_op");
-	SMR__CHECK(ctx, ctx->priv.in_op, "smr_end_op: no operation is open on this context");
+	SMR__CHECK(ctx, smr__in_op(ctx), "smr_end_op: no operation is open on this context");
 	switch (ctx->priv.scheme) {
 	case SMR_IBR:
 		/* release: the operation's loads happen before a reclaimer that reads
@@ -387,8 +429,10 @@ static inline void smr_end_op(smr_context_t *ctx)
 	case SMR_DEBRA_PLUS:
 		smr_write_phase(ctx); /* closes the region, if still open */
 		if (ctx->priv.slots_used) {
+			/* release: the operation's reads of the reserved nodes happen
+			 * before a reclaimer that sees the slot empty frees them. */
 			for (unsigned i = 0; i < SMR_SLOTS; i++)
-				cc_atomic_store_relaxed_ptr(&ctx->sh.slots[i], NULL);
+				cc_atomic_store_release_ptr(&ctx->sh.slots[i], NULL);
 			ctx->priv.slots_used = 0;
 		}
 		/* fallthrough */
@@ -397,15 +441,15 @@ static inline void smr_end_op(smr_context_t *ctx)
 		cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
 		break;
 	default:
+		cc_atomic_store_relaxed_u32(&ctx->priv.in_op, 0);
 		break;
 	}
-	ctx->priv.in_op = false;
 }
 
 static inline void *smr_protect(smr_context_t *ctx, void *const *src)
 {
 	SMR__CHECK_OWNER(ctx, "smr_protect");
-	SMR__CHECK(ctx, ctx->priv.in_op, "smr_protect: called outside an operation");
+	SMR__CHECK(ctx, smr__in_op(ctx), "smr_protect: called outside an operation");
 	if (ctx->priv.scheme == SMR_IBR) {
 		for (;;) {
 			/* acquire: the node's contents as published by its writer. */
@@ -424,14 +468,17 @@ static inline void *smr_protect(smr_context_t *ctx, void *const *src)
 static inline void smr_reserve(smr_context_t *ctx, unsigned slot, void *node)
 {
 	SMR__CHECK(ctx, slot < SMR_SLOTS, "smr_reserve: slot out of range");
-	SMR__CHECK(ctx, ctx->priv.in_op, "smr_reserve: called outside an operation");
+	SMR__CHECK(ctx, smr__in_op(ctx), "smr_reserve: called outside an operation");
 	if (ctx->priv.scheme != SMR_DEBRA_PLUS)
 		return;
+	/* the bit first: a restart between the two must not leave a slot that
+	 * smr_end_op does not clear */
+	ctx->priv.slots_used |= 1u << slot;
+	cc_atomic_compiler_barrier();
 	/* relaxed: while the thread is not quiescent the epoch protects the node;
 	 * the handler's release store of the quiescent bit publishes the slot
 	 * before any reclaimer can count this thread as quiescent. */
 	cc_atomic_store_relaxed_ptr(&ctx->sh.slots[slot], node);
-	ctx->priv.slots_used |= 1u << slot;
 }
 
 static inline void smr_release(smr_context_t *ctx, unsigned slot)
@@ -445,12 +492,13 @@ static inline void smr_release(smr_context_t *ctx, unsigned slot)
 
 static inline void smr_write_phase(smr_context_t *ctx)
 {
-	SMR__CHECK(ctx, ctx->priv.in_op, "smr_write_phase: called outside an operation");
+	SMR__CHECK(ctx, smr__in_op(ctx), "smr_write_phase: called outside an operation");
 	if (ctx->priv.restartable) {
 		ctx->priv.restartable = 0;
 		/* the handler runs on this thread: a compiler barrier keeps every
 		 * write of the write phase after the flag. */
 		cc_atomic_compiler_barrier();
+		smr__t_armed = NULL; /* the handler never follows a stale context */
 		/* relaxed, advisory: senders stop waiting for this thread. */
 		cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
 	}
