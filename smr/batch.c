@@ -142,11 +142,15 @@ static void shared_push_chain(smr_domain_t *d, smr_block_t *first, smr_block_t *
 	/* counted before the push, so a concurrent take never subtracts first */
 	cc_atomic_faa_u64(&d->shared_nodes, nodes);
 	void *head = cc_atomic_load_relaxed_ptr((void *const *)&d->shared);
-	do {
+	unsigned int backoff = CC_BACKOFF_INITIALIZER;
+	for (;;) {
 		last->next = head;
 		/* CAS (seq_cst, so release): the blocks' contents before the push;
 		 * pairs with the exchange in smr_shared_take_all. */
-	} while (!cc_atomic_cas_value_ptr((void **)&d->shared, &head, first));
+		if (cc_atomic_cas_value_ptr((void **)&d->shared, &head, first))
+			break;
+		cc_backoff(&backoff); /* several threads handing off at once */
+	}
 }
 
 void smr_shared_push(smr_domain_t *d, smr_block_t *b)

@@ -30,6 +30,7 @@
 /* ---- limbo bags ----------------------------------------------------------------- */
 
 static bool extract_slot_held(smr_context_t *ctx, smr_list_t *bag, smr_list_t *held);
+static size_t own_unfreed(smr_context_t *ctx);
 
 void smr_debra_rotate(smr_context_t *ctx, uint64_t epoch)
 {
@@ -206,14 +207,23 @@ static void wait_for_room(smr_context_t *ctx)
 {
 	unsigned stuck_idx = UINT32_MAX, stuck_count = 0;
 	uint64_t stuck_word = 0;
+	unsigned idle = 0;
 	while (smr_debra_over_cap(ctx)) {
 		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
 		if (e != ctx->priv.announced) {
+			size_t before = own_unfreed(ctx);
 			smr_debra_rotate(ctx, e);
 			/* release: still quiescent, at the observed epoch */
 			cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
 			size_t budget = SIZE_MAX;
 			smr_free_ready(ctx, &budget);
+			if (own_unfreed(ctx) < before) {
+				idle = 0;
+			} else if (++idle > SMR_STALL_YIELDS) {
+				break; /* only slot-held nodes left over the cap: their holders decide */
+			} else {
+				sched_yield();
+			}
 			continue;
 		}
 		int r = scan_for_room(ctx, e, &stuck_idx, &stuck_word, &stuck_count);
@@ -328,7 +338,7 @@ static bool extract_slot_held(smr_context_t *ctx, smr_list_t *bag, smr_list_t *h
  * cleared whenever the region closes, so it never outlives its domain. */
 _Thread_local smr_context_t *smr__t_armed __attribute__((tls_model("initial-exec")));
 /* The signal that jumped to the checkpoint, to unblock after the jump. */
-static _Thread_local volatile sig_atomic_t t_jumped_signal;
+static _Thread_local volatile sig_atomic_t t_jumped_signal __attribute__((tls_model("initial-exec")));
 
 static void handler(int sig, siginfo_t *info, void *uctx)
 {

@@ -55,6 +55,8 @@ static void file_sealed(smr_context_t *ctx, smr_block_t *b)
 	smr_local_t *loc = smr_local(ctx);
 	if (d->opts.empty_freq == 0) {
 		smr_shared_push(d, b); /* dedicated reclaimers free it */
+		if (ctx->priv.scheme != SMR_IBR)
+			loc->limbo -= b->count; /* no longer this thread's to wait for */
 		return;
 	}
 	if (ctx->priv.scheme == SMR_DEBRA || ctx->priv.scheme == SMR_DEBRA_PLUS) {
@@ -279,9 +281,10 @@ size_t smr_pass(smr_context_t *ctx, size_t budget, bool polling)
 			/* Outside an operation this thread may observe a new epoch here
 			 * (a thread that retires outside operations, or a poller). */
 			/* A poll drives the epoch itself (a dedicated reclaimer may run no
-			 * operation at all); passes on retire leave that to the amortised
-			 * scan of smr_begin_op. */
-			if (polling)
+			 * operation at all); so does a pass of a thread with a batch in
+			 * its bags, which may retire outside operations and never begin
+			 * one (the amortised scan lives in smr_begin_op). */
+			if (polling || ctx->priv.scan_due)
 				smr_debra_try_advance(ctx);
 			uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
 			if (e != ctx->priv.announced) {

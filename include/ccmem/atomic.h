@@ -219,4 +219,16 @@ static inline void cc_atomic_pause(void) { ck_pr_stall(); }
 
 #endif /* CC_ATOMIC_USE_BUILTINS */
 
+/* Exponential backoff for contended CAS loops: Concurrency Kit's
+ * ck_backoff_eb (which spins on compiler barriers only), then one pause so
+ * the sibling hyperthread gets the core.  *state starts at
+ * CC_BACKOFF_INITIALIZER and doubles up to CK_BACKOFF_CEILING. */
+#include <ck_backoff.h>
+#define CC_BACKOFF_INITIALIZER CK_BACKOFF_INITIALIZER
+static inline void cc_backoff(unsigned int *state)
+{
+	ck_backoff_eb(state);
+	cc_atomic_pause();
+}
+
 #endif /* CCMEM_ATOMIC_H */

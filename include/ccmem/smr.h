@@ -315,7 +315,7 @@ struct smr__counters {
 /* The owner's private state. */
 struct smr__private {
 	smr_scheme_t scheme;
-	uint32_t in_op;                    /* SMR_NONE only; see smr__in_op */
+	uint32_t in_op;                    /* SMR_NONE and SMR_DEBRA_PLUS; see smr__in_op */
 	volatile sig_atomic_t restartable; /* DEBRA+: read by the signal handler */
 	uint64_t *epoch;                   /* &domain->epoch */
 	smr_domain_t *domain;
@@ -348,8 +348,8 @@ extern _Thread_local smr_context_t *smr__t_armed __attribute__((tls_model("initi
 
 /* Whether an operation is open.  Derived from the published state, so the
  * hot paths keep no extra flag: IBR's lower bound, DEBRA's quiescent bit
- * (the DEBRA+ handler sets it while jumping back; the restart clears it
- * again before any user code runs); NONE keeps a flag.  Any thread may ask
+ * for DEBRA; NONE and DEBRA+ keep a flag (the DEBRA+ handler sets the
+ * quiescent bit of an operation it restarts).  Any thread may ask
  * (smr_domain_destroy does). */
 static inline bool smr__in_op(const smr_context_t *ctx)
 {
@@ -357,9 +357,9 @@ static inline bool smr__in_op(const smr_context_t *ctx)
 	case SMR_IBR:
 		return cc_atomic_load_relaxed_u64(&ctx->sh.lower) != SMR__INACTIVE;
 	case SMR_DEBRA:
-	case SMR_DEBRA_PLUS:
 		return (cc_atomic_load_relaxed_u64(&ctx->sh.announce) & SMR__QBIT) == 0;
-	default:
+	default: /* NONE; and DEBRA+, whose handler sets the quiescent bit in the
+	            middle of an operation it restarts */
 		return cc_atomic_load_relaxed_u32(&ctx->priv.in_op) != 0;
 	}
 }
@@ -395,6 +395,8 @@ static inline void smr_begin_op(smr_context_t *ctx)
 	}
 	case SMR_DEBRA:
 	case SMR_DEBRA_PLUS: {
+		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
+			cc_atomic_store_relaxed_u32(&ctx->priv.in_op, 1);
 		/* acquire: pairs with the advancing CAS on the epoch. */
 		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
 		/* one compare: a new epoch, or a scan due, or back-pressure, makes
@@ -439,6 +441,8 @@ static inline void smr_end_op(smr_context_t *ctx)
 	case SMR_DEBRA:
 		/* release: pairs with the advancer's acquire load of the announcement. */
 		cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
+		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
+			cc_atomic_store_release_u32(&ctx->priv.in_op, 0);
 		break;
 	default:
 		cc_atomic_store_relaxed_u32(&ctx->priv.in_op, 0);
