@@ -82,9 +82,11 @@ smr_domain_t *smr_domain_create(const smr_options_t *opts)
 	memset(d, 0, sizeof *d);
 	d->opts = *opts;
 	size_t rec = sizeof(smr_context_t) + sizeof(smr_local_t);
-	d->rec_size = (rec + CC_CACHE_LINE_SIZE - 1) & ~(size_t)(CC_CACHE_LINE_SIZE - 1);
+	/* whole pairs of lines: adjacent-line prefetchers pull lines in pairs,
+	 * so a neighbour record never shares a pair with this one */
+	d->rec_size = (rec + 2 * CC_CACHE_LINE_SIZE - 1) & ~(size_t)(2 * CC_CACHE_LINE_SIZE - 1);
 	d->records_bytes = d->rec_size * opts->max_threads;
-	d->records = cc_alloc_aligned(d->records_bytes, CC_CACHE_LINE_SIZE);
+	d->records = cc_alloc_aligned(d->records_bytes, 2 * CC_CACHE_LINE_SIZE);
 	if (d->records == NULL) {
 		cc_free(d, sizeof *d);
 		return NULL;
