@@ -3,6 +3,7 @@
  * statistics.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,33 +136,23 @@ smr_context_t *smr_thread_register(smr_domain_t *d)
 				break;
 			smr_list_push(&loc->pool, b);
 		}
+		/* a fresh start for everything a registration owns (the record's
+		 * block pool, scratch and counters carry over) */
 		struct smr__private *p = &ctx->priv;
+		memset(p, 0, sizeof *p);
+		memset(loc, 0, offsetof(smr_local_t, pool));
 		p->scheme = d->opts.scheme;
-		p->in_op = 0;
-		p->restartable = 0;
 		p->epoch = &d->epoch;
 		p->domain = d;
 		p->upper = SMR__INACTIVE;
 		p->announced = 0; /* the first operation observes the epoch and rotates */
 		p->fast_epoch = SMR__QBIT;
 		p->scan_every = d->opts.scan_every;
-		p->scan_count = 0;
-		p->scan_due = false;
-		p->slots_used = 0;
-		loc->retires_since_pass = 0;
-		loc->allocs = 0;
 		loc->alloc_threshold = d->opts.epoch_freq;
-		loc->check_next = 0;
-		loc->signal_target = 0;
-		loc->signal_epoch = 0;
-		loc->signal_patience = 0;
-		loc->stalled_idx = 0;
-		loc->stalled_word = 0;
-		loc->limbo = 0;
 		ctx->sh.thread = pthread_self();
 		ctx->sh.generation++;
-		for (unsigned s = 0; s < SMR_SLOTS; s++)
-			ctx->sh.slots[s] = NULL;
+		for (unsigned s = 0; s < SMR_SLOTS; s++) /* scans read every record's slots */
+			cc_atomic_store_relaxed_ptr(&ctx->sh.slots[s], NULL);
 		cc_atomic_store_relaxed_u64(&ctx->sh.lower, SMR__INACTIVE);
 		cc_atomic_store_relaxed_u64(&ctx->sh.upper, SMR__INACTIVE);
 		cc_atomic_store_relaxed_u64(&ctx->sh.announce, SMR__QBIT);

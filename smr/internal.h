@@ -76,17 +76,15 @@ typedef struct smr__list smr_list_t;
 /* ---- per-thread state beyond struct smr_context ------------------------------------ */
 
 typedef struct smr__local {
+	/* reset at each registration (everything before `pool`) */
 	smr_block_t *cur;        /* the block being filled */
 	smr_list_t bag[3];       /* DEBRA limbo bags (sealed blocks) */
 	unsigned cur_bag;
 	smr_list_t sealed;       /* IBR (and NONE): sealed blocks, oldest first */
 	smr_list_t ready;        /* safe blocks whose nodes are being freed */
-	smr_list_t pool;         /* empty blocks for reuse */
 	uint64_t retires_since_pass;
 	uint64_t allocs;         /* IBR: allocations since this thread last advanced */
 	uint64_t alloc_threshold;
-	uint64_t *scratch;       /* IBR: reservations; DEBRA+: slots (2 * max_threads words) */
-	size_t scratch_words;
 	unsigned check_next;     /* DEBRA: next record to check */
 	unsigned signal_target;  /* DEBRA+: last signalled record + 1, 0 = none */
 	uint64_t signal_epoch;   /* DEBRA+: the epoch it was signalled for */
@@ -94,6 +92,10 @@ typedef struct smr__local {
 	unsigned stalled_idx;    /* DEBRA+: record + 1 taken for stalled, 0 = none */
 	uint64_t stalled_word;   /* ... and its announcement at the time */
 	size_t limbo;            /* DEBRA: retired nodes not yet moved to ready */
+	/* kept across registrations of the record */
+	smr_list_t pool;         /* empty blocks for reuse */
+	uint64_t *scratch;       /* IBR: reservations; DEBRA+: slots (SMR_SLOTS * max_threads words) */
+	size_t scratch_words;
 } smr_local_t;
 
 static inline smr_local_t *smr_local(smr_context_t *ctx) { return (smr_local_t *)(void *)(ctx + 1); }

@@ -460,13 +460,20 @@ static smr_stats_t run_stall(smr_domain_t *d, bool spin)
 	return during;
 }
 
-START_TEST(ibr_bounded_with_stalled_thread)
+/* run_stall on a domain with the default options of `scheme` (returned in *o). */
+static smr_stats_t run_stall_default(smr_scheme_t scheme, bool spin, smr_options_t *o)
 {
 	cc_alloc_stats_enable(true);
+	smr_options_init(o, scheme);
+	smr_domain_t *d = smr_domain_create(o);
+	ck_assert_ptr_nonnull(d);
+	return run_stall(d, spin);
+}
+
+START_TEST(ibr_bounded_with_stalled_thread)
+{
 	smr_options_t o;
-	smr_options_init(&o, SMR_IBR);
-	smr_domain_t *d = smr_domain_create(&o);
-	smr_stats_t s = run_stall(d, false);
+	smr_stats_t s = run_stall_default(SMR_IBR, false, &o);
 	/* smr.h: pending <= L + T * (2 * batch_size + empty_freq + poll_chunk);
 	 * L = 1 (the stalled thread's node), T = 4 registered threads */
 	uint64_t bound = 1 + 4 * (2 * o.batch_size + o.empty_freq + o.poll_chunk);
@@ -478,11 +485,8 @@ END_TEST
 
 START_TEST(debra_plus_bounded_with_spinning_thread)
 {
-	cc_alloc_stats_enable(true);
 	smr_options_t o;
-	smr_options_init(&o, SMR_DEBRA_PLUS);
-	smr_domain_t *d = smr_domain_create(&o);
-	smr_stats_t s = run_stall(d, true);
+	smr_stats_t s = run_stall_default(SMR_DEBRA_PLUS, true, &o);
 	/* smr.h: pending <= T * (4 * neutralize_after + batch_size + R), T = 4
 	 * threads, R = 1 retire per operation */
 	uint64_t bound = 4 * (4 * (uint64_t)o.neutralize_after + o.batch_size + 1);
@@ -496,11 +500,8 @@ END_TEST
 
 START_TEST(debra_grows_with_stalled_thread)
 {
-	cc_alloc_stats_enable(true);
 	smr_options_t o;
-	smr_options_init(&o, SMR_DEBRA);
-	smr_domain_t *d = smr_domain_create(&o);
-	smr_stats_t s = run_stall(d, false);
+	smr_stats_t s = run_stall_default(SMR_DEBRA, false, &o);
 	/* documented: DEBRA is not bounded; nearly everything waits */
 	ck_assert_uint_eq(s.retired, RETIRE_TOTAL);
 	ck_assert_uint_ge(s.pending, RETIRE_TOTAL - 4 * 1024);
