@@ -24,6 +24,8 @@
 
 #include "internal.h"
 
+_Static_assert(sizeof(sigjmp_buf) <= SMR__JMPBUF_BYTES, "smr.h: SMR__JMPBUF_BYTES is too small for sigjmp_buf");
+
 /* Checks of a blocking target between two signals to it for the same epoch. */
 #define SMR_SIGNAL_PATIENCE 64
 
@@ -354,7 +356,7 @@ static void handler(int sig, siginfo_t *info, void *uctx)
 	/* release: the slots stored in the region are visible to whoever sees
 	 * this thread quiescent (and so to every later reclaimer). */
 	cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
-	siglongjmp(ctx->priv.jb, 1);
+	siglongjmp(*(sigjmp_buf *)(void *)ctx->priv.jb, 1);
 }
 
 static pthread_mutex_t g_install_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -255,6 +255,10 @@ int smr_scheme_parse(const char *name, smr_scheme_t *out);
  * must be re-initialised after the checkpoint (or be volatile).  A later read
  * phase in the same operation takes another smr_checkpoint.
  *
+ * smr_checkpoint calls sigsetjmp in the caller's frame: the caller's source
+ * needs POSIX (GNU C's default; with -std=c11 define _POSIX_C_SOURCE 200809L
+ * before any include).  Including this header alone needs nothing.
+ *
  * A thread that has no armed checkpoint (outside the region, or under another
  * scheme) is never jumped: the signal is ignored and the thread is waited for.
  * Under IBR, DEBRA and NONE these calls cost a branch and do nothing else;
@@ -264,7 +268,7 @@ int smr_scheme_parse(const char *name, smr_scheme_t *out);
 	do {                                                                                               \
 		smr_context_t *smr_cp_ = (ctx);                                                                \
 		if (smr_cp_->priv.scheme == SMR_DEBRA_PLUS) {                                                  \
-			if (sigsetjmp(smr_cp_->priv.jb, 0) != 0)                                                   \
+			if (sigsetjmp(*(sigjmp_buf *)(void *)smr_cp_->priv.jb, 0) != 0)                            \
 				smr__restarted(smr_cp_);                                                               \
 			smr__arm(smr_cp_);                                                                         \
 		}                                                                                              \
@@ -285,6 +289,7 @@ static inline bool smr_in_restartable(const smr_context_t *ctx);
 
 /* ---- internals of the inline paths (not for direct use) ---------------------- */
 
+#define SMR__JMPBUF_BYTES 256
 #define SMR__INACTIVE UINT64_MAX
 #define SMR__QBIT ((uint64_t)1)
 
@@ -326,7 +331,9 @@ struct smr__private {
 	unsigned scan_every, scan_count;   /* DEBRA: amortised scan */
 	bool scan_due;                     /* DEBRA: there is something to reclaim */
 	uint32_t slots_used;               /* DEBRA+: bit mask of reserved slots */
-	sigjmp_buf jb;                     /* DEBRA+: the checkpoint */
+	/* DEBRA+: the checkpoint, a sigjmp_buf (kept as bytes so that including
+	 * this header needs no POSIX feature macro; smr/debra.c asserts the size) */
+	_Alignas(16) unsigned char jb[SMR__JMPBUF_BYTES];
 };
 
 struct smr_context {
