@@ -54,9 +54,9 @@ static void file_sealed(smr_context_t *ctx, smr_block_t *b)
 	smr_domain_t *d = ctx->priv.domain;
 	smr_local_t *loc = smr_local(ctx);
 	if (d->opts.empty_freq == 0) {
-		smr_shared_push(d, b); /* dedicated reclaimers free it */
 		if (ctx->priv.scheme != SMR_IBR)
 			loc->limbo -= b->count; /* no longer this thread's to wait for */
+		smr_shared_push(d, b); /* dedicated reclaimers free it; b is theirs from here */
 		return;
 	}
 	if (ctx->priv.scheme == SMR_DEBRA || ctx->priv.scheme == SMR_DEBRA_PLUS) {
