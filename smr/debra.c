@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -163,16 +164,25 @@ bool smr_debra_try_advance(smr_context_t *ctx)
 	return false;
 }
 
-/* Yields a waiting thread spends on a blocker outside any restartable region
- * whose announcement does not change, before taking it for stalled. */
-#define SMR_STALL_YIELDS 10000
+/* How long a waiting thread watches a blocker outside any restartable region
+ * whose announcement does not change before taking it for stalled (and how
+ * long it keeps rotating without freeing anything).  Wall time, not a count
+ * of yields: on a loaded machine one yield can last a whole time slice. */
+#define SMR_STALL_NS (50u * 1000u * 1000u)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* DEBRA+ back-pressure: one full scan for a thread that is over its cap.
  * 1: the epoch advanced; 0: wait (a blocker in a restartable region was
  * signalled, or a blocker in its write phase is still making progress);
  * -1: a blocker outside any restartable region looks stalled (do not wait). */
 static int scan_for_room(smr_context_t *ctx, uint64_t epoch, unsigned *stuck_idx, uint64_t *stuck_word,
-                         unsigned *stuck_count)
+                         uint64_t *stuck_since)
 {
 	unsigned i;
 	smr_context_t *r = find_blocker(ctx, epoch, &i);
@@ -190,12 +200,13 @@ static int scan_for_room(smr_context_t *ctx, uint64_t epoch, unsigned *stuck_idx
 	smr_local_t *loc = smr_local(ctx);
 	if (loc->stalled_idx == i + 1 && loc->stalled_word == word)
 		return -1; /* taken for stalled before, and still in the same operation */
+	uint64_t t = now_ns();
 	if (*stuck_idx != i || *stuck_word != word) {
 		*stuck_idx = i;
 		*stuck_word = word;
-		*stuck_count = 0;
+		*stuck_since = t;
 	}
-	if (++*stuck_count <= SMR_STALL_YIELDS)
+	if (t - *stuck_since <= SMR_STALL_NS)
 		return 0;
 	loc->stalled_idx = i + 1; /* do not wait for this operation again */
 	loc->stalled_word = word;
@@ -207,9 +218,9 @@ static int scan_for_room(smr_context_t *ctx, uint64_t epoch, unsigned *stuck_idx
  * neutralised. */
 static void wait_for_room(smr_context_t *ctx)
 {
-	unsigned stuck_idx = UINT32_MAX, stuck_count = 0;
-	uint64_t stuck_word = 0;
-	unsigned idle = 0;
+	unsigned stuck_idx = UINT32_MAX;
+	uint64_t stuck_word = 0, stuck_since = 0;
+	uint64_t idle_since = 0;
 	while (smr_debra_over_cap(ctx)) {
 		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
 		if (e != ctx->priv.announced) {
@@ -220,15 +231,17 @@ static void wait_for_room(smr_context_t *ctx)
 			size_t budget = SIZE_MAX;
 			smr_free_ready(ctx, &budget);
 			if (own_unfreed(ctx) < before) {
-				idle = 0;
-			} else if (++idle > SMR_STALL_YIELDS) {
+				idle_since = 0;
+			} else if (idle_since == 0) {
+				idle_since = now_ns();
+			} else if (now_ns() - idle_since > SMR_STALL_NS) {
 				break; /* only slot-held nodes left over the cap: their holders decide */
 			} else {
 				sched_yield();
 			}
 			continue;
 		}
-		int r = scan_for_room(ctx, e, &stuck_idx, &stuck_word, &stuck_count);
+		int r = scan_for_room(ctx, e, &stuck_idx, &stuck_word, &stuck_since);
 		if (r < 0)
 			break;
 		if (r == 0)

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,4 +83,24 @@ int cct_main(int argc, char **argv, Suite *(*make_suite)(void), int (*probe)(con
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+smr_domain_t *cct_domain(smr_scheme_t scheme, unsigned max_threads)
+{
+	smr_options_t o;
+	smr_options_init(&o, scheme);
+	o.max_threads = max_threads;
+	smr_domain_t *d = smr_domain_create(&o);
+	ck_assert_msg(d != NULL, "create %s: %s", smr_scheme_name(scheme), strerror(errno));
+	return d;
+}
+
+void cct_assert_glue_balanced(void)
+{
+	if (!CC_ALLOC_STATS)
+		return;
+	cc_alloc_snapshot_t s = cc_alloc_stats_snapshot();
+	ck_assert_uint_eq(s.alloc_count, s.free_count);
+	ck_assert_uint_eq(s.alloc_bytes, s.free_bytes);
+	ck_assert_uint_eq(s.current_allocated, 0);
 }

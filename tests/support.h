@@ -10,6 +10,14 @@
 #define CCT_SANITIZED 1
 #else
 #define CCT_SANITIZED 0
+/* A domain of `scheme` with default options but max_threads threads. */
+#include <ccmem.h>
+smr_domain_t *cct_domain(smr_scheme_t scheme, unsigned max_threads);
+
+/* The glue's statistics balance (counts, bytes, nothing live); a no-op when
+ * statistics are compiled out. */
+void cct_assert_glue_balanced(void);
+
 #endif
 
 /* Runs this test binary again as `self --probe NAME` with the extra
@@ -21,5 +29,13 @@ int cct_run_probe(const char *name, char *const env[], char *out, size_t cap);
 /* main() for a suite: `--probe NAME` runs probe(NAME) and exits with its
  * result; otherwise runs the suite and exits non-zero on any failure. */
 int cct_main(int argc, char **argv, Suite *(*make_suite)(void), int (*probe)(const char *name));
+
+/* A domain of `scheme` with default options but max_threads threads. */
+#include <ccmem.h>
+smr_domain_t *cct_domain(smr_scheme_t scheme, unsigned max_threads);
+
+/* The glue's statistics balance (counts, bytes, nothing live); a no-op when
+ * statistics are compiled out. */
+void cct_assert_glue_balanced(void);
 
 #endif

@@ -12,29 +12,10 @@
 
 #include "support.h"
 
-static smr_domain_t *make_domain(smr_scheme_t scheme)
-{
-	smr_options_t o;
-	smr_options_init(&o, scheme);
-	o.max_threads = 16;
-	smr_domain_t *d = smr_domain_create(&o);
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
-
-static void assert_glue_balanced(void)
-{
-	if (!CC_ALLOC_STATS)
-		return;
-	cc_alloc_snapshot_t s = cc_alloc_stats_snapshot();
-	ck_assert_uint_eq(s.alloc_count, s.free_count);
-	ck_assert_uint_eq(s.alloc_bytes, s.free_bytes);
-}
-
 START_TEST(sequential_fifo)
 {
 	cc_alloc_stats_enable(true);
-	smr_domain_t *d = make_domain((smr_scheme_t)_i);
+	smr_domain_t *d = cct_domain((smr_scheme_t)_i, 16);
 	smr_context_t *c = smr_thread_register(d);
 	cc_queue_t *q = cc_queue_create(c);
 	ck_assert_ptr_nonnull(q);
@@ -58,13 +39,13 @@ START_TEST(sequential_fifo)
 	cc_queue_destroy(q, c);
 	smr_thread_unregister(c);
 	smr_domain_destroy(d);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 
 START_TEST(enqueue_failure_loses_nothing)
 {
-	smr_domain_t *d = make_domain((smr_scheme_t)_i);
+	smr_domain_t *d = cct_domain((smr_scheme_t)_i, 16);
 	smr_context_t *c = smr_thread_register(d);
 	cc_queue_t *q = cc_queue_create(c);
 	ck_assert_int_eq(cc_queue_enqueue(q, c, 1), 0);
@@ -137,7 +118,7 @@ static void *consumer(void *arg)
 START_TEST(concurrent_exactly_once_in_order)
 {
 	cc_alloc_stats_enable(true);
-	g_d = make_domain((smr_scheme_t)_i);
+	g_d = cct_domain((smr_scheme_t)_i, 16);
 	smr_context_t *c = smr_thread_register(g_d);
 	g_q = cc_queue_create(c);
 	pthread_t pt[PRODUCERS], ct[CONSUMERS];
@@ -162,7 +143,7 @@ START_TEST(concurrent_exactly_once_in_order)
 	smr_domain_stats(g_d, &st);
 	ck_assert_uint_eq(st.retired, PRODUCERS * PER_PRODUCER + 1); /* every node, the last sentinel too */
 	smr_domain_destroy(g_d);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 

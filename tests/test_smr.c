@@ -51,31 +51,11 @@ static node_t *new_node(smr_context_t *ctx, uint64_t id)
 	return n;
 }
 
-static smr_domain_t *make_domain(smr_scheme_t scheme)
-{
-	smr_options_t o;
-	smr_options_init(&o, scheme);
-	o.max_threads = 32;
-	smr_domain_t *d = smr_domain_create(&o);
-	ck_assert_msg(d != NULL, "create %s: %s", smr_scheme_name(scheme), strerror(errno));
-	return d;
-}
-
 static smr_stats_t stats(smr_domain_t *d)
 {
 	smr_stats_t s;
 	smr_domain_stats(d, &s);
 	return s;
-}
-
-static void assert_glue_balanced(void)
-{
-	if (!CC_ALLOC_STATS)
-		return;
-	cc_alloc_snapshot_t s = cc_alloc_stats_snapshot();
-	ck_assert_uint_eq(s.alloc_count, s.free_count);
-	ck_assert_uint_eq(s.alloc_bytes, s.free_bytes);
-	ck_assert_uint_eq(s.current_allocated, 0);
 }
 
 /* Churns retirements on ctx so the scheme runs its reclamation machinery. */
@@ -119,7 +99,7 @@ START_TEST(reader_keeps_node)
 {
 	smr_scheme_t scheme = (smr_scheme_t)_i;
 	cc_alloc_stats_enable(true);
-	smr_domain_t *d = make_domain(scheme);
+	smr_domain_t *d = cct_domain(scheme, 32);
 	smr_context_t *w = smr_thread_register(d);
 	node_t *first = new_node(w, 1);
 	g_shared = first;
@@ -151,7 +131,7 @@ START_TEST(reader_keeps_node)
 	smr_domain_destroy(d);
 	ck_assert_int_eq(atomic_load(&g_freed[1]), 1);
 	ck_assert_int_eq(atomic_load(&g_freed[2]), 1);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 
@@ -160,7 +140,7 @@ END_TEST
 START_TEST(none_frees_only_at_destroy)
 {
 	cc_alloc_stats_enable(true);
-	smr_domain_t *d = make_domain(SMR_NONE);
+	smr_domain_t *d = cct_domain(SMR_NONE, 32);
 	smr_context_t *c = smr_thread_register(d);
 	churn(c, 1000);
 	smr_stats_t s = stats(d);
@@ -170,7 +150,7 @@ START_TEST(none_frees_only_at_destroy)
 	smr_thread_unregister(c);
 	smr_domain_destroy(d);
 	ck_assert_int_eq(atomic_load(&g_fini_calls), 1000);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 
@@ -204,7 +184,7 @@ START_TEST(all_freed_after_threads_stop)
 {
 	smr_scheme_t scheme = (smr_scheme_t)_i;
 	cc_alloc_stats_enable(true);
-	smr_domain_t *d = make_domain(scheme);
+	smr_domain_t *d = cct_domain(scheme, 32);
 	pthread_t t[WORKERS];
 	for (int i = 0; i < WORKERS; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, worker, d), 0);
@@ -227,7 +207,7 @@ START_TEST(all_freed_after_threads_stop)
 	}
 	smr_domain_destroy(d);
 	ck_assert_int_eq(atomic_load(&g_fini_calls), WORKERS * PER_WORKER);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 
@@ -333,7 +313,7 @@ START_TEST(alloc_a_retire_b_free_c)
 	smr_domain_destroy(d);
 	for (int i = 0; i < ABC_NODES; i++)
 		ck_assert_int_eq(atomic_load(&g_freed[i]), 1);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 
@@ -349,7 +329,7 @@ START_TEST(thread_churn_keeps_domain_size)
 {
 	smr_scheme_t scheme = (smr_scheme_t)_i;
 	cc_alloc_stats_enable(true);
-	smr_domain_t *d = make_domain(scheme);
+	smr_domain_t *d = cct_domain(scheme, 32);
 	smr_context_t *poller = smr_thread_register(d);
 	uint64_t bytes_after_1000 = 0;
 	for (int i = 0; i < 10000; i++) {
@@ -373,7 +353,7 @@ START_TEST(thread_churn_keeps_domain_size)
 	smr_thread_unregister(poller);
 	smr_domain_destroy(d);
 	ck_assert_int_eq(atomic_load(&g_fini_calls), 30000);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 
@@ -456,7 +436,7 @@ static smr_stats_t run_stall(smr_domain_t *d, bool spin)
 	ck_assert_uint_eq(stats(d).pending, 0); /* and all of it is freed afterwards */
 	smr_thread_unregister(main_ctx);
 	smr_domain_destroy(d);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 	return during;
 }
 
@@ -514,7 +494,7 @@ END_TEST
 START_TEST(checkpoint_is_noop_elsewhere)
 {
 	smr_scheme_t scheme = (smr_scheme_t)_i;
-	smr_domain_t *d = make_domain(scheme);
+	smr_domain_t *d = cct_domain(scheme, 32);
 	smr_context_t *c = smr_thread_register(d);
 	node_t *n = new_node(c, 7);
 	int passes = 0;
@@ -592,7 +572,7 @@ START_TEST(debra_plus_slots_keep_reserved)
 	ck_assert_int_eq(atomic_load(&g_freed[11]), 1);
 	smr_thread_unregister(c);
 	smr_domain_destroy(d);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 
@@ -642,7 +622,7 @@ static void *ibr_unlinker(void *arg)
 
 START_TEST(ibr_shared_pass_fresh_snapshot)
 {
-	smr_domain_t *d = make_domain(SMR_IBR);
+	smr_domain_t *d = cct_domain(SMR_IBR, 32);
 	pthread_t r, x;
 	pthread_create(&x, NULL, ibr_unlinker, d);
 	while (__atomic_load_n(&g_ibr_shared, __ATOMIC_SEQ_CST) == NULL)
@@ -672,7 +652,7 @@ END_TEST
 START_TEST(retire_outside_ops_is_reclaimed)
 {
 	smr_scheme_t scheme = (smr_scheme_t)_i;
-	smr_domain_t *d = make_domain(scheme);
+	smr_domain_t *d = cct_domain(scheme, 32);
 	smr_context_t *c = smr_thread_register(d);
 	for (int i = 0; i < 100000; i++) {
 		node_t *n = new_node(c, MAX_IDS + 7);
@@ -784,7 +764,7 @@ END_TEST
 START_TEST(retire_null_and_alloc_errors)
 {
 	cc_alloc_stats_enable(true);
-	smr_domain_t *d = make_domain((smr_scheme_t)_i);
+	smr_domain_t *d = cct_domain((smr_scheme_t)_i, 32);
 	smr_context_t *c = smr_thread_register(d);
 	smr_retire(c, NULL, 64);
 	smr_retire_cb(c, NULL, 64, fini_node);
@@ -804,7 +784,7 @@ START_TEST(retire_null_and_alloc_errors)
 	}
 	smr_thread_unregister(c);
 	smr_domain_destroy(d);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 
@@ -812,7 +792,7 @@ START_TEST(unregister_with_open_op)
 {
 	smr_scheme_t scheme = (smr_scheme_t)_i;
 	cc_alloc_stats_enable(true);
-	smr_domain_t *d = make_domain(scheme);
+	smr_domain_t *d = cct_domain(scheme, 32);
 	smr_context_t *c = smr_thread_register(d);
 	for (int i = 0; i < 100; i++) {
 		node_t *n = new_node(c, (uint64_t)i);
@@ -827,7 +807,7 @@ START_TEST(unregister_with_open_op)
 	smr_domain_destroy(d); /* not refused: no operation is open any more */
 	for (int i = 0; i < 100; i++)
 		ck_assert_int_eq(atomic_load(&g_freed[i]), 1);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 
@@ -849,7 +829,7 @@ static void *busy_reader(void *arg)
 START_TEST(destroy_refuses_while_in_op)
 {
 	cc_alloc_stats_enable(true);
-	smr_domain_t *d = make_domain((smr_scheme_t)_i);
+	smr_domain_t *d = cct_domain((smr_scheme_t)_i, 32);
 	smr_context_t *c = smr_thread_register(d);
 	node_t *n = new_node(c, 3);
 	smr_retire_cb(c, n, sizeof *n, fini_node);
@@ -869,7 +849,7 @@ START_TEST(destroy_refuses_while_in_op)
 	ck_assert_int_eq(atomic_load(&g_freed[3]), 1);
 	atomic_store(&g_busy_state, 4);
 	pthread_join(t, NULL);
-	assert_glue_balanced();
+	cct_assert_glue_balanced();
 }
 END_TEST
 

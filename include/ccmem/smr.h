@@ -41,9 +41,9 @@
  *           smr_begin_op (quiescent, yielding the processor) until the
  *           signalled threads have handled their signal, and while threads
  *           in write phases make progress; a thread outside any restartable
- *           region whose announcement stays unchanged for 10,000 yields is
- *           taken for stalled and not waited for (it holds the epoch as
- *           under DEBRA until it ends its operation).
+ *           region whose announcement stays unchanged for 50 ms is taken for
+ *           stalled and not waited for again in that operation (it holds the
+ *           epoch as under DEBRA until it ends its operation).
  *   DEBRA:  unbounded while any thread stays inside an operation.
  *
  * Liveness: every retired node is freed eventually: by the retiring thread's
