@@ -211,8 +211,10 @@ void *smr_alloc(smr_context_t *ctx, size_t size);
 
 /* Hands an unlinked node to the library; it is released (fini, if given,
  * then cc_free) once no thread can hold it.  `size` must be the size given to
- * smr_alloc (SMR_DEBUG builds check).  NULL does nothing.  Call after the
- * unlink, inside or outside an operation, never inside a restartable region.
+ * smr_alloc (Debug builds of ccmem check; the header's size is what is
+ * freed).  NULL does nothing.  Call after the unlink (a seq_cst CAS, as
+ * ck_pr_cas and C11's defaults are), inside or outside an operation, never
+ * inside a restartable region.
  * fini runs on whichever thread frees the node and must not call into this
  * domain.  O(1) amortised: a block from a per-thread pool now and then, a
  * reclamation pass every empty_freq retires. */
