@@ -198,8 +198,7 @@ void smr_thread_unregister(smr_context_t *ctx)
 	if (ctx->priv.scheme == SMR_DEBRA_PLUS)
 		smr_neutralize_forget(ctx);
 	smr_pass(ctx, d->opts.poll_chunk, true); /* free what is safe already */
-	hand_off(ctx);
-	smr_flush_pending(ctx);
+	hand_off(ctx); /* moves nodes, counts nothing: the pass above flushed */
 	if (ctx->priv.scheme == SMR_DEBRA_PLUS) {
 		smr_neutralize_leave(ctx); /* no signal is in flight to this thread after this */
 	}
@@ -246,14 +245,12 @@ void smr_domain_destroy(smr_domain_t *d)
 		if (loc->scratch)
 			cc_free(loc->scratch, loc->scratch_words * sizeof(uint64_t));
 	}
-	smr_block_t *all = smr_shared_take_all(d);
-	while (all) {
-		smr_block_t *b = all;
-		all = b->next;
-		size_t budget = SIZE_MAX, freed = 0;
-		smr_block_drain(freer, b, &budget, &freed);
-		smr_block_release(d, b);
+	smr_list_t shared = {0};
+	for (smr_block_t *b = smr_shared_take_all(d), *next; b; b = next) {
+		next = b->next;
+		smr_list_push(&shared, b);
 	}
+	smr_list_destroy(d, freer, &shared);
 	cc_free(d->records, d->records_bytes);
 	cc_free(d, sizeof *d);
 }

@@ -220,7 +220,7 @@ static bool drain_unheld(smr_context_t *ctx, smr_block_t *b, size_t nslots, size
 }
 
 /* Frees what is safe among the batches the domain holds. */
-static void shared_pass(smr_context_t *ctx, size_t *budget, size_t *freed, bool *have_res, size_t *nres)
+static void shared_pass(smr_context_t *ctx, size_t *budget, size_t *freed)
 {
 	smr_domain_t *d = ctx->priv.domain;
 	if (ctx->priv.scheme == SMR_NONE)
@@ -229,13 +229,12 @@ static void shared_pass(smr_context_t *ctx, size_t *budget, size_t *freed, bool 
 	if (all == NULL)
 		return;
 	uint64_t epoch = cc_atomic_load_acquire_u64(&d->epoch);
-	size_t nslots = 0;
+	size_t nslots = 0, nres = 0;
 	if (ctx->priv.scheme == SMR_IBR) {
 		/* a fresh snapshot: these blocks may have been retired after the one
 		 * taken for this thread's own blocks (which would then miss a reader
 		 * that began in between) */
-		*nres = smr_ibr_snapshot(ctx);
-		*have_res = true;
+		nres = smr_ibr_snapshot(ctx);
 	} else if (ctx->priv.scheme == SMR_DEBRA_PLUS) {
 		nslots = smr_slots_snapshot(ctx);
 	}
@@ -246,7 +245,7 @@ static void shared_pass(smr_context_t *ctx, size_t *budget, size_t *freed, bool 
 		bool empty = false;
 		if (*budget > 0) {
 			if (ctx->priv.scheme == SMR_IBR)
-				empty = smr_ibr_scan_block(ctx, b, *nres, budget, freed);
+				empty = smr_ibr_scan_block(ctx, b, nres, budget, freed);
 			else if (b->tag == SMR_TAG_SAFE || (b->tag != SMR_TAG_NEVER && epoch >= b->tag + 4))
 				empty = drain_unheld(ctx, b, nslots, budget, freed);
 		}
@@ -261,16 +260,14 @@ static void shared_pass(smr_context_t *ctx, size_t *budget, size_t *freed, bool 
 size_t smr_pass(smr_context_t *ctx, size_t budget, bool polling)
 {
 	smr_local_t *loc = smr_local(ctx);
-	size_t freed = 0, nres = 0;
-	bool have_res = false;
+	size_t freed = 0;
 	switch (ctx->priv.scheme) {
 	case SMR_IBR: {
 		smr_block_t *b = smr_seal_current(ctx);
 		if (b)
 			smr_list_push(&loc->sealed, b);
 		if (loc->sealed.head) {
-			nres = smr_ibr_snapshot(ctx);
-			have_res = true;
+			size_t nres = smr_ibr_snapshot(ctx);
 			ibr_scan_list(ctx, &loc->sealed, nres, &budget, &freed);
 		}
 		break;
@@ -299,7 +296,7 @@ size_t smr_pass(smr_context_t *ctx, size_t budget, bool polling)
 		break;
 	}
 	if (budget > 0)
-		shared_pass(ctx, &budget, &freed, &have_res, &nres);
+		shared_pass(ctx, &budget, &freed);
 	smr_flush_pending(ctx);
 	return freed;
 }
