@@ -10,14 +10,6 @@
 #define CCT_SANITIZED 1
 #else
 #define CCT_SANITIZED 0
-/* A domain of `scheme` with default options but max_threads threads. */
-#include <ccmem.h>
-smr_domain_t *cct_domain(smr_scheme_t scheme, unsigned max_threads);
-
-/* The glue's statistics balance (counts, bytes, nothing live); a no-op when
- * statistics are compiled out. */
-void cct_assert_glue_balanced(void);
-
 #endif
 
 /* Runs this test binary again as `self --probe NAME` with the extra
