@@ -2,7 +2,8 @@
  * src/ds/skiplist.c - Fraser / Herlihy-Lev-Luchangco-Shavit lock-free skip
  * list on the SMR layer (see ccmem/skiplist.h).
  *
- * Shape of every operation under DEBRA+ (a no-op pattern elsewhere):
+ * Shape of every operation under DEBRA+ (a no-op pattern elsewhere), in
+ * sl_find and its callers:
  *
  *     ds_checkpoint  -> sl_search (loads and ds_protect only)
  *     ds_reserve     -> the records the CAS names
@@ -43,12 +44,11 @@ struct cc_skiplist {
 	sl_node_t *head; /* a tower of SL_MAX levels, key below every key */
 };
 
-/* A search's result at each level: pred (last unmarked node with a key below
- * the key), left (pred's next as read: the first node of the marked chain to
- * cut, or succ itself) and succ (the first unmarked node whose key is not
- * below the key, NULL for the end). */
+/* A search's result at each level: pred, the last node with a key below the
+ * key, and succ = pred's next, the first node whose key is not below it
+ * (NULL for the end); neither was marked at that level when read. */
 typedef struct sl_path {
-	sl_node_t *pred[SL_MAX], *left[SL_MAX], *succ[SL_MAX];
+	sl_node_t *pred[SL_MAX], *succ[SL_MAX];
 } sl_path_t;
 
 static inline bool sl_marked(const sl_node_t *p) { return ((uintptr_t)p & 1u) != 0; }
@@ -79,62 +79,83 @@ static uint32_t sl_random_height(void)
 	return h;
 }
 
+/* A removed node met by a search: the cut that unlinks it at one level. */
+typedef struct sl_cut {
+	sl_node_t *pred, *node, *succ;
+	int lvl;
+} sl_cut_t;
+
 /*
- * The search: loads only, so it may run in a DEBRA+ restartable region.
+ * The search: loads only, so it runs in a DEBRA+ restartable region.  It
+ * never reads a pointer out of a removed node to follow it: it follows a
+ * node's next pointer only when that pointer is unmarked, which proves the
+ * node was still linked at that level when the pointer was read (a node is
+ * unlinked only after it is marked, and an unmarked node is linked at every
+ * level below one where it is linked).  So every node it reaches was linked
+ * when its pointer was loaded, as IBR requires (smr.h): a pointer read out of
+ * an already unlinked node could name a node born after this thread's
+ * reservation and freed since.  On meeting a removed node it stops and
+ * reports the cut instead (Harris and Michael's list search).
  *
- * IBR: the search follows next pointers out of marked nodes, which may
- * already be unlinked.  That is safe because a node's pointers are frozen by
- * their mark before the node is unlinked at that level: every node reached
- * through an unlinked node was its successor when it was marked, and so was
- * still linked when this operation read the first node of that chain (which
- * was reachable then), so its retirement comes after this operation began and
- * its reservation covers it.
- *
- * Returns whether succ[0] holds the key.
+ * Returns 1 when succ[0] holds the key, 0 when not, -1 with *cut filled.
  */
-static bool sl_search(cc_skiplist_t *m, ds_ctx_t *ctx, uint64_t key, sl_path_t *path)
+static int sl_search(cc_skiplist_t *m, ds_ctx_t *ctx, uint64_t key, sl_path_t *path, sl_cut_t *cut)
 {
 retry:;
 	sl_node_t *pred = m->head;
 	for (int lvl = SL_MAX - 1; lvl >= 0; lvl--) {
-		sl_node_t *left = ds_protect(ctx, &pred->next[lvl]);
-		if (sl_marked(left))
+		sl_node_t *curr = ds_protect(ctx, &pred->next[lvl]);
+		if (sl_marked(curr))
 			goto retry; /* pred was removed since we reached it: start over */
-		sl_node_t *curr = left;
 		while (curr != NULL) {
 			sl_node_t *next = ds_protect(ctx, &curr->next[lvl]);
 			if (sl_marked(next)) {
-				curr = sl_unmark(next); /* skip a removed node; keep pred and left */
-				continue;
+				/* curr is removed: next is only copied into the cut, never
+				 * followed */
+				cut->pred = pred;
+				cut->node = curr;
+				cut->succ = sl_unmark(next);
+				cut->lvl = lvl;
+				return -1;
 			}
 			if (curr->key >= key)
 				break;
 			pred = curr;
-			left = next;
 			curr = next;
 		}
 		path->pred[lvl] = pred;
-		path->left[lvl] = left;
 		path->succ[lvl] = curr;
 	}
 	return path->succ[0] != NULL && path->succ[0]->key == key;
 }
 
-/* Cuts the marked chains of one search, level by level.  Write phase only.
- * false when a CAS lost (pred changed): search again. */
-static bool sl_cut(const sl_path_t *path)
+/*
+ * Searches until a path without removed nodes is seen, unlinking the removed
+ * nodes met on the way.  Each attempt is a restartable read phase; on return
+ * the thread is in a write phase, with the records of level `lvl` reserved
+ * (slot 0 pred, slot 1 succ).  Returns whether succ[0] holds the key.
+ * Inside an operation.
+ */
+static bool sl_find(cc_skiplist_t *m, ds_ctx_t *ctx, uint64_t key, sl_path_t *path, int lvl)
 {
-	for (int lvl = SL_MAX - 1; lvl >= 0; lvl--) {
-		if (path->left[lvl] == path->succ[lvl])
-			continue;
-		/* seq_cst CAS: succ's contents were published before it was linked
-		 * (release side: the CAS that linked it); pred still points to the
-		 * chain's first node, so the chain (frozen by its marks) and succ are
-		 * exactly what the search saw */
-		if (!cc_atomic_cas_ptr((void **)&path->pred[lvl]->next[lvl], path->left[lvl], path->succ[lvl]))
-			return false;
+	sl_cut_t cut;
+	for (;;) {
+		ds_checkpoint(ctx);
+		int found = sl_search(m, ctx, key, path, &cut);
+		if (found >= 0) {
+			ds_reserve(ctx, 0, path->pred[lvl]);
+			ds_reserve(ctx, 1, path->succ[lvl]);
+			ds_write_phase(ctx);
+			return found != 0;
+		}
+		ds_reserve(ctx, 0, cut.pred);
+		ds_reserve(ctx, 1, cut.node);
+		ds_write_phase(ctx);
+		/* seq_cst CAS: pred still names the removed node, unmarked, so pred
+		 * is linked and node's successor (frozen by its mark) is still
+		 * node's; whoever cuts it, its owner retires it (sl_owner_done). */
+		cc_atomic_cas_ptr((void **)&cut.pred->next[cut.lvl], cut.node, cut.succ);
 	}
-	return true;
 }
 
 /* Makes `node` (marked at every level, whose inserter has stopped linking)
@@ -143,17 +164,11 @@ static bool sl_cut(const sl_path_t *path)
 static void sl_unlink_and_retire(cc_skiplist_t *m, ds_ctx_t *ctx, sl_node_t *node)
 {
 	sl_path_t path;
-	for (;;) {
-		ds_checkpoint(ctx);
-		/* a node marked at a level is, if still linked there, inside the
-		 * chain between pred and succ of a search for its key: nodes are
-		 * ordered, and no unmarked node of the same key can precede it */
-		sl_search(m, ctx, node->key, &path);
-		ds_write_phase(ctx);
-		if (sl_cut(&path))
-			break;
-	}
-	/* no level links it any more, and nobody links it again: retire */
+	/* A node marked at a level and still linked there lies on the search
+	 * path of its key at that level (nodes are ordered, and a node of the
+	 * same key inserted later is linked after it), so a search that meets no
+	 * removed node has seen it unlinked everywhere; nobody links it again. */
+	sl_find(m, ctx, node->key, &path, 0);
 	ds_retire(ctx, node, sl_node_size(node->height));
 }
 
@@ -192,34 +207,10 @@ int DS_FN(cc_skiplist_lookup)(cc_skiplist_t *m, ds_ctx_t *ctx, uint64_t key, uin
 		errno = EINVAL;
 		return -1;
 	}
-	/* written after the checkpoint: volatile, for sigsetjmp */
-	volatile int found = 0;
-	volatile uint64_t value = 0;
+	sl_path_t path;
 	ds_begin(ctx);
-	ds_checkpoint(ctx);
-	found = 0; /* a restart lands here: forget what the last try saw */
-	{
-		/* read phase to the end: lookups never write */
-		sl_node_t *pred = m->head, *curr = NULL;
-		for (int lvl = SL_MAX - 1; lvl >= 0; lvl--) {
-			curr = sl_unmark(ds_protect(ctx, &pred->next[lvl]));
-			while (curr != NULL) {
-				sl_node_t *next = ds_protect(ctx, &curr->next[lvl]);
-				if (sl_marked(next)) {
-					curr = sl_unmark(next); /* frozen successor, see sl_search */
-					continue;
-				}
-				if (curr->key >= key)
-					break;
-				pred = curr;
-				curr = next;
-			}
-		}
-		if (curr != NULL && curr->key == key) {
-			value = curr->value;
-			found = 1;
-		}
-	}
+	bool found = sl_find(m, ctx, key, &path, 0);
+	uint64_t value = found ? path.succ[0]->value : 0;
 	ds_end(ctx);
 	if (found && value_out != NULL)
 		*value_out = value;
@@ -233,23 +224,19 @@ int DS_FN(cc_skiplist_insert)(cc_skiplist_t *m, ds_ctx_t *ctx, uint64_t key, uin
 		return -1;
 	}
 	sl_path_t path;
-	sl_node_t *volatile node = NULL; /* allocated in a write phase: survives restarts */
+	sl_node_t *n = NULL;
 	ds_begin(ctx);
 	for (;;) {
-		ds_checkpoint(ctx);
-		if (sl_search(m, ctx, key, &path)) {
+		if (sl_find(m, ctx, key, &path, 0)) {
 			ds_end(ctx);
-			if (node != NULL) /* never published: safe to hand back at once */
-				ds_retire(ctx, node, sl_node_size(node->height));
+			if (n != NULL) /* never published: safe to hand back at once */
+				ds_retire(ctx, n, sl_node_size(n->height));
 			return 0;
 		}
-		ds_reserve(ctx, 0, path.pred[0]);
-		ds_reserve(ctx, 1, path.left[0]);
-		ds_reserve(ctx, 2, path.succ[0]);
-		ds_write_phase(ctx);
-		if (node == NULL) {
+		/* write phase */
+		if (n == NULL) {
 			uint32_t h = sl_random_height();
-			sl_node_t *n = ds_alloc(ctx, sl_node_size(h));
+			n = ds_alloc(ctx, sl_node_size(h));
 			if (n == NULL) {
 				ds_end(ctx);
 				return -1; /* errno from the allocator; nothing changed */
@@ -260,35 +247,25 @@ int DS_FN(cc_skiplist_insert)(cc_skiplist_t *m, ds_ctx_t *ctx, uint64_t key, uin
 			n->done = 0;
 			for (uint32_t i = 1; i < h; i++)
 				n->next[i] = NULL;
-			node = n;
 		}
-		node->next[0] = path.succ[0];
-		/* seq_cst CAS (release): the node's fields before its link; also
-		 * cuts the marked chain between pred and succ */
-		if (cc_atomic_cas_ptr((void **)&path.pred[0]->next[0], path.left[0], node))
+		n->next[0] = path.succ[0];
+		/* seq_cst CAS (release): the node's fields before its link */
+		if (cc_atomic_cas_ptr((void **)&path.pred[0]->next[0], path.succ[0], n))
 			break;
 	}
 	/* linked at level 0: the key is in the map.  Now the upper levels. */
-	sl_node_t *n = node;
-	/* volatile: a checkpoint inside the loop must not lose the level */
-	for (volatile uint32_t lvl = 1; lvl < n->height; lvl++) {
+	for (int lvl = 1; lvl < (int)n->height; lvl++) {
 		for (;;) {
 			sl_node_t *nx = cc_atomic_load_acquire_ptr((void *const *)&n->next[lvl]);
 			if (sl_marked(nx))
 				goto stop; /* removed meanwhile: stop building the tower */
-			ds_checkpoint(ctx);
-			sl_search(m, ctx, key, &path);
-			ds_reserve(ctx, 0, path.pred[lvl]);
-			ds_reserve(ctx, 1, path.left[lvl]);
-			ds_reserve(ctx, 2, path.succ[lvl]);
-			ds_write_phase(ctx);
-			if (path.succ[0] != n)
+			if (!sl_find(m, ctx, key, &path, lvl) || path.succ[0] != n)
 				goto stop; /* n is no longer the key's node: removed */
 			/* seq_cst CAS: fails once the remover has marked this level */
 			if (nx != path.succ[lvl] && !cc_atomic_cas_ptr((void **)&n->next[lvl], nx, path.succ[lvl]))
 				goto stop;
-			/* seq_cst CAS: links n at lvl (and cuts the chain before succ) */
-			if (cc_atomic_cas_ptr((void **)&path.pred[lvl]->next[lvl], path.left[lvl], n))
+			/* seq_cst CAS: links n at lvl */
+			if (cc_atomic_cas_ptr((void **)&path.pred[lvl]->next[lvl], path.succ[lvl], n))
 				break;
 		}
 	}
@@ -307,14 +284,11 @@ int DS_FN(cc_skiplist_remove)(cc_skiplist_t *m, ds_ctx_t *ctx, uint64_t key, uin
 	}
 	sl_path_t path;
 	ds_begin(ctx);
-	ds_checkpoint(ctx);
-	if (!sl_search(m, ctx, key, &path)) {
+	if (!sl_find(m, ctx, key, &path, 0)) { /* reserves the victim (slot 1) */
 		ds_end(ctx);
 		return 0;
 	}
 	sl_node_t *victim = path.succ[0];
-	ds_reserve(ctx, 0, victim);
-	ds_write_phase(ctx);
 	/* mark the tower top-down; level 0 last, and its mark decides */
 	for (uint32_t lvl = victim->height - 1; lvl >= 1; lvl--) {
 		sl_node_t *nx = cc_atomic_load_relaxed_ptr((void *const *)&victim->next[lvl]);
@@ -386,8 +360,7 @@ int DS_FN(cc_skiplist_check)(cc_skiplist_t *m, ds_ctx_t *ctx, size_t *count_out,
 	for (const sl_node_t *n = m->head->next[0]; n != NULL; n = n->next[0]) {
 		if (n->done != SL_INSERTED)
 			return sl_broken("owner flags not those of a live node", n->key);
-		/* volatile: a checkpoint inside the loop must not lose the level */
-	for (volatile uint32_t lvl = 1; lvl < n->height; lvl++) {
+		for (uint32_t lvl = 1; lvl < n->height; lvl++) {
 			const sl_node_t *p = m->head;
 			while (p->next[lvl] != NULL && p->next[lvl]->key < n->key)
 				p = p->next[lvl];
