@@ -10,10 +10,22 @@
 #include "backend.h"
 #include "ccmem/alloc.h"
 #include "config_internal.h"
+#include "profiler_internal.h"
 #include "stats.h"
 
-/* size and align are validated; counted is what statistics record. */
-static void *alloc_checked(size_t size, size_t align, bool zero, size_t counted)
+/* size and align are validated; counted is what statistics record.  The
+ * slow entry points and this function sit in the profiler's section
+ * (CC__HOOK_TEXT), so captured call stacks can drop the glue's own frames. */
+CC__HOOK_TEXT static void *alloc_checked(size_t size, size_t align, bool zero, size_t counted)
+{
+	uint32_t mode = cc__config_mode();
+	/* The one branch a running profiler adds (alloc/profiler.c). */
+	if (CC_UNLIKELY(mode & CC_MODE_PROFILER))
+		return cc__prof_alloc(size, align, zero, counted, mode);
+	return cc__glue_alloc(size, align, zero, counted, mode);
+}
+
+void *cc__glue_alloc(size_t size, size_t align, bool zero, size_t counted, uint32_t mode)
 {
 	cc_backend_t backend = cc__config_backend_acquire();
 	void *p = cc__backend_alloc(backend, size, align, zero);
@@ -21,7 +33,6 @@ static void *alloc_checked(size_t size, size_t align, bool zero, size_t counted)
 		errno = ENOMEM;
 		return NULL;
 	}
-	uint32_t mode = cc__config_mode();
 	if ((mode & CC_MODE_FILL) && !zero)
 		memset(p, CC_FILL_FRESH, cc__backend_usable_size(p, backend != CC_BACKEND_MIMALLOC));
 	if (CC_ALLOC_STATS && (mode & CC_MODE_STATS))
@@ -35,7 +46,7 @@ static void *fail(int err)
 	return NULL;
 }
 
-void *cc__alloc_slow(size_t size)
+CC__HOOK_TEXT void *cc__alloc_slow(size_t size)
 {
 	cc__config_ensure();
 	if (size == 0)
@@ -45,7 +56,7 @@ void *cc__alloc_slow(size_t size)
 	return alloc_checked(size, 0, false, size);
 }
 
-void *cc__calloc_slow(size_t count, size_t size)
+CC__HOOK_TEXT void *cc__calloc_slow(size_t count, size_t size)
 {
 	cc__config_ensure();
 	size_t total;
@@ -56,7 +67,7 @@ void *cc__calloc_slow(size_t count, size_t size)
 	return alloc_checked(total, 0, true, total);
 }
 
-void *cc__alloc_aligned_slow(size_t size, size_t alignment)
+CC__HOOK_TEXT void *cc__alloc_aligned_slow(size_t size, size_t alignment)
 {
 	cc__config_ensure();
 	if (size == 0 || !cc__align_ok(alignment))
@@ -66,7 +77,7 @@ void *cc__alloc_aligned_slow(size_t size, size_t alignment)
 	return alloc_checked(size, alignment, false, size);
 }
 
-void *cc__alloc_node_slow(size_t size)
+CC__HOOK_TEXT void *cc__alloc_node_slow(size_t size)
 {
 	cc__config_ensure();
 	if (size == 0)
@@ -83,6 +94,16 @@ void cc__free_slow(void *ptr, size_t size, bool sized)
 		return;
 	cc__config_ensure();
 	uint32_t mode = cc__config_mode();
+	/* The one branch a running profiler adds (alloc/profiler.c). */
+	if (CC_UNLIKELY(mode & CC_MODE_PROFILER)) {
+		cc__prof_free(ptr, size, sized, mode);
+		return;
+	}
+	cc__glue_free(ptr, size, sized, mode);
+}
+
+void cc__glue_free(void *ptr, size_t size, bool sized, uint32_t mode)
+{
 	bool check_owner = (mode & CC_MODE_FOREIGN) != 0;
 	if (mode & CC_MODE_FILL)
 		memset(ptr, CC_FILL_FREED, cc__backend_usable_size(ptr, check_owner));

@@ -1,0 +1,329 @@
+/*
+ * ccmem/profiler.h - the memory profiler of the allocation glue: size
+ * histogram, latency percentiles, per-thread and cross-thread figures,
+ * fragmentation, peak, rates and leaks, with JSON, CSV, Prometheus and HTML
+ * exports.
+ *
+ * What it sees.  Every cc_alloc* / cc_free* call made while a profiler runs
+ * (blocks from mi_malloc or malloc called directly are not seen).  Starting a
+ * profiler closes the glue's inline gate (include/ccmem/alloc.h), so calls go
+ * through the out-of-line paths in alloc/glue.c, which test one mode bit and
+ * hand over to alloc/profiler.c.  With no profiler running the glue pays
+ * nothing beyond its plain mode (the gate is open again after stop unless
+ * statistics, fill or a non-mimalloc backend keep it closed).
+ *
+ * Cost while running.  No global lock and no shared counter on the allocation
+ * path: each thread counts into its own record (single writer, relaxed
+ * load/store) that snapshots merge.  Per event, unsampled: a thread-local
+ * countdown, four counters and (with track_sizes) one histogram cell; frees
+ * also probe the address index below (one or two cache lines, read only).
+ *
+ * Sampling (sample_rate p in (0, 1]).  Counts, bytes, the size histogram,
+ * rates and the memory timeline are EXACT: every event is counted.  The costly
+ * part - latency timing, the address index (cross-thread attribution, leaks,
+ * live internal fragmentation) and stacks - runs for a sample of allocations
+ * chosen by a Bernoulli process: each allocation is sampled independently
+ * with probability exactly p, implemented as a per-thread countdown whose gaps
+ * are geometric, G = 1 + floor(ln U / ln(1 - p)) with U uniform in (0, 1]
+ * (P(G > k) = (1 - p)^k).  A sampled block's free is timed and attributed.
+ * Figures drawn from samples are scaled by 1/p (an unbiased estimate):
+ * cross_thread_free_count, per-thread cross_thread_frees_sent/_received and
+ * the flow matrix; leaked_bytes and the leak list are the sampled blocks
+ * themselves (leaked_bytes_estimate = leaked_bytes / p).  At p = 1 all are
+ * exact.
+ *
+ * Latency.  Measured around the backend call only (the allocator's time, not
+ * the profiler's), with the CPU's invariant time-stamp counter where the CPU
+ * has one (x86-64 with constant/nonstop TSC; calibrated against
+ * CLOCK_MONOTONIC over the run) and clock_gettime otherwise.  Values go to a
+ * log-linear histogram in the style of HdrHistogram: values below 2S are
+ * exact, above that each power-of-two range [2^e, 2^(e+1)) has S = 2^m
+ * sub-buckets of width 2^(e-m).  m is the largest with S * (37 - m) <=
+ * latency_buckets (values up to 2^36 ticks; larger ones land in the last
+ * bucket).  A percentile is the midpoint of the bucket holding it, so its
+ * relative error is at most 2^-(m+1) of the true value (report field
+ * latency_relative_error); latency_buckets = 1000 gives m = 4, 1.6 %.
+ *
+ * Cross-thread frees.  A sampled block's allocating thread is found through a
+ * header-free address index: a lock-free open-addressed hash table (keys are
+ * the address and the run's generation packed in one word, claimed by CAS,
+ * removed by the freeing thread with a release store of a tombstone), grown by
+ * chaining a table four times larger when an insert would probe more than 64
+ * slots; tables are kept for the life of the process and reused by later runs.
+ * Lookups probe at most the longest displacement any insert used.
+ *
+ * Peak, timeline and rates.  A timeline thread of the profiler merges the
+ * per-thread counters every timeline_interval_ms (default 10 ms): it records
+ * current_allocated (exact at that instant), the cumulative counts and the
+ * size histogram, and keeps an exponentially weighted moving average of the
+ * rates (time constant 1 s).  peak_allocated is the largest current_allocated
+ * seen at a tick, a snapshot or stop, and in a run where one thread did all
+ * the allocating and freeing, that thread's own high-water mark (then exact;
+ * its time interpolated on the timeline).  With several threads a peak that
+ * rises and falls between two ticks is not seen; peak_allocated_upper_bound
+ * bounds it from above (the timeline is at most 512 points: when full, every
+ * other point is dropped and the interval doubles; the peak is kept apart).
+ *
+ * Fragmentation.  internal_fragmentation = 1 - requested / usable over the
+ * sampled blocks live at the snapshot (usable from mi_usable_size, or
+ * malloc_usable_size for the system backend); over every sampled allocation
+ * of the run when none is live.  External fragmentation comes from mimalloc's
+ * heap areas (mi_heap_visit_blocks): each profiled thread summarises its own
+ * heap (committed bytes, used blocks, block sizes) on a sampled event at most
+ * every 50 ms, and the snapshot adds its own heap; external = free committed
+ * bytes / committed bytes, utilization = used / committed, free_block_count =
+ * free block slots in committed pages, largest_free_block = the largest block
+ * size with a free slot.  Under ASan/TSan (whose allocator serves the blocks)
+ * the sanitizer's allocator figures are used instead (fragmentation_source).
+ *
+ * Leaks.  With detect_leaks, stop lists the sampled blocks still live
+ * (address, size, time since start, thread, and with capture_stacks the call
+ * stack, symbolised with dladdr at report time), at most max_leak_records of
+ * them (0 = all); leak_count and leaked_bytes cover all of them.
+ *
+ * Threads.  Any thread may allocate and free while a profiler runs.  The
+ * control functions (create, start, stop, snapshot, report, reset, exports,
+ * destroy) may be called from any thread but not concurrently on one
+ * profiler (the caller serialises them); they take a mutex and may sleep.
+ * Events that race with start, stop or reset (calls in flight on other
+ * threads) land on one side or the other; once other threads are joined or
+ * quiescent the figures are exact.  A report pointer stays valid until the
+ * next snapshot (for snapshots) or start/reset/destroy (for both) of the same
+ * profiler; the caller does not free it.
+ *
+ * Errors: NULL or -1 with errno, nothing crashes, and allocation through the
+ * glue is never affected by a profiler error.
+ *   cc_profiler_create: options NULL, sample_rate outside (0, 1] or NaN,
+ *     latency_buckets outside [CC_PROFILER_MIN_LATENCY_BUCKETS,
+ *     CC_PROFILER_MAX_LATENCY_BUCKETS], timeline_interval_ms 0 or above
+ *     60000: NULL/EINVAL; out of memory: NULL/ENOMEM.
+ *   cc_profiler_start: NULL/EINVAL; this or another profiler already
+ *     running: -1/EBUSY; the timeline thread cannot start: -1/EAGAIN.
+ *   cc_profiler_stop: not running: -1/EINVAL.
+ *   cc_profiler_report: running: NULL/EBUSY; never run (or reset since its
+ *     last stop): NULL/ENODATA.
+ *   cc_profiler_snapshot: never run: NULL/ENODATA.
+ *   exports: as report/snapshot (running: a fresh snapshot), a path that
+ *     cannot be written: -1 with the errno of fopen/fwrite/fclose (no partial
+ *     file is left behind: the file is written beside and renamed).
+ */
+#ifndef CCMEM_PROFILER_H
+#define CCMEM_PROFILER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CC_PROFILER_MIN_LATENCY_BUCKETS 37
+#define CC_PROFILER_MAX_LATENCY_BUCKETS 4096
+/* Size classes of the histogram: "1-8", "9-16", "17-32", ... up to 2^48. */
+#define CC_PROFILER_SIZE_BUCKETS 46
+/* Threads the cross-thread flow matrix tells apart; later ones share the last row. */
+#define CC_PROFILER_FLOW_THREADS 64
+
+typedef struct cc_profiler cc_profiler_t;
+
+typedef struct {
+	bool track_sizes;        /* size histogram (default true) */
+	bool track_latency;      /* alloc/free latency histograms (default true) */
+	bool track_per_thread;   /* thread_stats in the report (default false) */
+	bool track_cross_thread; /* cross-thread frees (default true) */
+	bool detect_leaks;       /* list sampled blocks live at stop (default false) */
+	bool capture_stacks;     /* call stack of each sampled block (default false) */
+	double sample_rate;      /* (0, 1], default 1.0 */
+	uint32_t latency_buckets; /* histogram size, default 1000 (see above) */
+	/* beyond the seed's options: */
+	uint32_t timeline_interval_ms; /* timeline tick, default 10 */
+	uint32_t max_leak_records;     /* leak records kept, default 65536, 0 = all */
+	uint32_t max_stack_frames;     /* frames per stack, default 16, at most 32 */
+} cc_profiler_options_t;
+
+/* The seed's defaults.  Any thread. */
+void cc_profiler_options_init(cc_profiler_options_t *o);
+
+typedef struct {
+	char label[32]; /* "1-8", "9-16", ..., "..-281474976710656" */
+	uint64_t lo, hi; /* sizes lo..hi inclusive */
+	uint64_t count;
+	uint64_t bytes;
+} cc_profiler_size_bucket_t;
+
+typedef struct {
+	/* the non-empty buckets, in increasing size order */
+	cc_profiler_size_bucket_t buckets[CC_PROFILER_SIZE_BUCKETS];
+	size_t bucket_count;
+	uint64_t total_count;
+	uint64_t total_bytes;
+} cc_profiler_size_histogram_t;
+
+/* The top_n most frequent buckets (ties: smaller sizes first) into out
+ * (room for top_n); returns how many were written (<= bucket_count). */
+size_t cc_profiler_hot_sizes(const cc_profiler_size_histogram_t *h, size_t top_n,
+                             cc_profiler_size_bucket_t *out);
+
+typedef struct {
+	uint64_t thread_id;     /* Linux thread id (gettid) */
+	char thread_name[16];   /* pthread name when the thread joined the run */
+	uint32_t index;         /* row/column in cross_thread_flow */
+	uint64_t alloc_count;
+	uint64_t free_count;
+	uint64_t alloc_bytes;
+	uint64_t free_bytes;
+	uint64_t cross_thread_frees_sent;     /* blocks it allocated, freed elsewhere (est.) */
+	uint64_t cross_thread_frees_received; /* frees it did of others' blocks (est.) */
+} cc_profiler_thread_stats_t;
+
+typedef struct {
+	double internal_fragmentation; /* 1 - requested/usable, 0..1 */
+	double external_fragmentation; /* free committed / committed, 0..1 */
+	uint64_t largest_free_block;   /* bytes */
+	uint64_t free_block_count;
+	double utilization;            /* used / committed, 0..1 */
+	uint64_t committed_bytes;      /* what external/utilization are relative to */
+	const char *source;            /* "mimalloc heap areas", "sanitizer allocator", "none" */
+} cc_profiler_fragmentation_t;
+
+typedef struct {
+	uint64_t ptr;
+	uint64_t size;
+	double timestamp; /* seconds since the run started */
+	uint64_t thread_id;
+	size_t stack_depth;
+	char **stack_trace; /* stack_depth symbolised frames, or NULL */
+} cc_profiler_allocation_record_t;
+
+typedef struct {
+	double t;            /* seconds since start */
+	uint64_t current;    /* current_allocated at t */
+	uint64_t alloc_count; /* cumulative at t */
+	uint64_t free_count;
+	uint64_t size_counts[CC_PROFILER_SIZE_BUCKETS]; /* cumulative allocations per size class */
+} cc_profiler_timeline_point_t;
+
+typedef struct {
+	/* basic statistics (exact) */
+	uint64_t alloc_count;
+	uint64_t free_count;
+	uint64_t alloc_bytes;
+	uint64_t free_bytes;
+	uint64_t current_allocated; /* alloc_bytes - free_bytes, 0 if negative */
+	uint64_t peak_allocated;
+	double peak_time;           /* seconds since start */
+	/* sum over threads of each one's own high-water mark of (bytes it
+	 * allocated - bytes it freed): the true peak lies in [peak_allocated,
+	 * peak_allocated_upper_bound] */
+	uint64_t peak_allocated_upper_bound;
+	uint64_t unsized_free_count; /* cc_free_unsized of unsampled blocks: bytes unknown */
+
+	/* rates: over the whole run, and the moving average at the end */
+	double alloc_rate, free_rate, bytes_rate;
+	double alloc_rate_ewma, free_rate_ewma, bytes_rate_ewma;
+
+	/* latency percentiles, nanoseconds (0 when not tracked / no sample) */
+	double alloc_latency_p50, alloc_latency_p95, alloc_latency_p99, alloc_latency_p999;
+	double free_latency_p50, free_latency_p95, free_latency_p99, free_latency_p999;
+	double alloc_latency_mean, free_latency_mean;
+	double latency_relative_error; /* bound on percentiles' relative error */
+	/* the histograms: bucket i holds [latency_lo[i], latency_hi[i]] ns */
+	size_t latency_bucket_count;
+	double *latency_lo, *latency_hi;
+	uint64_t *alloc_latency_counts, *free_latency_counts;
+	uint64_t alloc_latency_samples, free_latency_samples;
+
+	/* cross-thread analysis (estimates, scaled by 1/sample_rate) */
+	uint64_t cross_thread_free_count;
+	double cross_thread_free_pct; /* of free_count */
+	/* flow[i * flow_threads + j]: frees on thread index i of blocks from thread index j */
+	size_t flow_threads;
+	uint64_t *cross_thread_flow;
+
+	/* distributions */
+	cc_profiler_size_histogram_t size_histogram;
+	size_t thread_count;
+	cc_profiler_thread_stats_t *thread_stats; /* NULL unless track_per_thread */
+	cc_profiler_fragmentation_t fragmentation;
+
+	/* leaks (detect_leaks; else leaked_allocations NULL and counts 0) */
+	cc_profiler_allocation_record_t *leaked_allocations;
+	size_t leaked_allocations_len; /* records kept */
+	uint64_t leak_count;           /* sampled blocks live at stop */
+	uint64_t leaked_bytes;
+	double leaked_bytes_estimate;  /* leaked_bytes / sample_rate */
+
+	/* timeline */
+	size_t timeline_len;
+	cc_profiler_timeline_point_t *timeline;
+
+	/* sampling */
+	double sample_rate;
+	uint64_t sampled_allocs, sampled_frees;
+	uint64_t untracked_samples; /* sampled but not indexed (index full, address above 2^48) */
+
+	/* recommendations derived from the figures, recommendation_count strings */
+	size_t recommendation_count;
+	char **recommendations;
+
+	/* timing */
+	double duration_seconds;
+	double start_time, end_time; /* Unix time, seconds */
+	bool running;                /* true for a snapshot of a running profiler */
+	cc_profiler_options_t options;
+} cc_profiler_report_t;
+
+/* A profiler with these options (copied).  Any thread.  NULL/EINVAL or
+ * NULL/ENOMEM (see above). */
+cc_profiler_t *cc_profiler_create(const cc_profiler_options_t *o);
+
+/* Starts a run: clears the previous one's figures and starts the timeline
+ * thread.  One profiler runs at a time in a process.  0, or -1 with errno. */
+int cc_profiler_start(cc_profiler_t *p);
+
+/* Ends the run: the glue leaves profiling, the timeline thread is joined, the
+ * final report (with leaks) is built.  0, or -1/EINVAL if not running. */
+int cc_profiler_stop(cc_profiler_t *p);
+
+/* The figures so far, while running or after stop (then the final report).
+ * Owned by the profiler; valid until the next snapshot, start, reset or
+ * destroy.  NULL with errno (see above). */
+const cc_profiler_report_t *cc_profiler_snapshot(cc_profiler_t *p);
+
+/* The final report of the last run.  Owned by the profiler; valid until the
+ * next start, reset or destroy.  NULL/EBUSY while running, NULL/ENODATA when
+ * there is none. */
+const cc_profiler_report_t *cc_profiler_report(cc_profiler_t *p);
+
+/* Drops every figure.  While running, counting starts again from now (blocks
+ * allocated before are then unknown to the run, like blocks allocated before
+ * start); when stopped, the final report is discarded.  0, or -1/EINVAL. */
+int cc_profiler_reset(cc_profiler_t *p);
+
+/* Stops the profiler if it runs and frees it.  NULL does nothing. */
+void cc_profiler_destroy(cc_profiler_t *p);
+
+/* Exports (see above for which report and the errors).  0, or -1 with errno. */
+int cc_profiler_to_json(cc_profiler_t *p, const char *path);
+int cc_profiler_to_csv(cc_profiler_t *p, const char *path);
+/* One self-contained HTML file (inline script and SVG; works offline) with
+ * the seven panels: memory timeline with the peak, size heatmap, latency
+ * distribution, thread activity, cross-thread flow, fragmentation gauge,
+ * recommendations. */
+int cc_profiler_to_html(cc_profiler_t *p, const char *path);
+/* Prometheus text exposition (format 0.0.4), metric names cc_memory_*.
+ * A string the caller releases with free(); NULL with errno. */
+char *cc_profiler_to_prometheus(cc_profiler_t *p);
+
+/* The same, from a report (e.g. one kept from cc_profiler_snapshot). */
+int cc_profiler_report_to_json(const cc_profiler_report_t *r, const char *path);
+int cc_profiler_report_to_csv(const cc_profiler_report_t *r, const char *path);
+int cc_profiler_report_to_html(const cc_profiler_report_t *r, const char *path);
+char *cc_profiler_report_to_prometheus(const cc_profiler_report_t *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CCMEM_PROFILER_H */
