@@ -26,6 +26,8 @@
 
 #include <ccmem.h>
 
+#include "harness.h"
+
 #define CANARY 0xc0ffee15deadbeefull
 #define POISON 0x5a5a5a5a5a5a5a5aull
 #define SLOTS 1024
@@ -75,14 +77,6 @@ static bool stopping(void)
 	return cc_atomic_load_relaxed_u64(&g_stop) != 0;
 }
 
-static uint64_t rng(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static void *thread_main(void *arg)
 {
 	targ_t *a = arg;
@@ -96,7 +90,7 @@ static void *thread_main(void *arg)
 	uint64_t seed = 0x9e3779b97f4a7c15ull * (a->id + 1);
 	uint64_t seq = 0;
 	while (!stopping()) {
-		size_t i = (size_t)(rng(&seed) % SLOTS);
+		size_t i = (size_t)(sh_rng(&seed) % SLOTS);
 		if (a->role == ROLE_A) {
 			node_t *n = smr_alloc(ctx, sizeof *n);
 			if (n == NULL)
@@ -108,7 +102,7 @@ static void *thread_main(void *arg)
 			/* publish into an empty slot; seq_cst CAS releases the contents */
 			bool published = false;
 			while (!stopping() && !(published = cc_atomic_cas_ptr(&g_slots[i], NULL, n)))
-				i = (size_t)(rng(&seed) % SLOTS);
+				i = (size_t)(sh_rng(&seed) % SLOTS);
 			if (!published)
 				smr_retire_cb(ctx, n, sizeof *n, node_fini); /* never shared: retire it ourselves */
 		} else if (a->role == ROLE_B) {
@@ -143,24 +137,6 @@ static int bad_args(const char *msg)
 	return 2;
 }
 
-static bool parse_count(const char *s, long min, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > MAX_THREADS)
-		return false;
-	*out = v;
-	return true;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	long na = 1, nb = 1, nc = 1;
@@ -178,13 +154,13 @@ int main(int argc, char **argv)
 			return bad_args("missing value or unknown option");
 		i++;
 		if (strcmp(o, "--alloc") == 0) {
-			if (!parse_count(v, 1, &na))
+			if (!sh_parse_long(v, 1, MAX_THREADS, &na))
 				return bad_args("--alloc wants a count from 1");
 		} else if (strcmp(o, "--retire") == 0) {
-			if (!parse_count(v, 1, &nb))
+			if (!sh_parse_long(v, 1, MAX_THREADS, &nb))
 				return bad_args("--retire wants a count from 1");
 		} else if (strcmp(o, "--reclaim") == 0) {
-			if (!parse_count(v, 0, &nc))
+			if (!sh_parse_long(v, 0, MAX_THREADS, &nc))
 				return bad_args("--reclaim wants a count from 0");
 		} else if (strcmp(o, "--scheme") == 0) {
 			if (smr_scheme_parse(v, &scheme) != 0)
@@ -195,18 +171,12 @@ int main(int argc, char **argv)
 				return bad_args("unknown backend");
 			cc_config_set_backend(b);
 		} else if (strcmp(o, "--duration") == 0) {
-			char *end;
-			duration = strtod(v, &end);
-			if (end == v || *end || !(duration > 0 && duration < 86400))
+			if (!sh_parse_seconds(v, &duration))
 				return bad_args("--duration wants a number of seconds above 0");
 			g_target_ops = 0;
 		} else if (strcmp(o, "--ops") == 0) {
-			char *end;
-			errno = 0;
-			long long n = strtoll(v, &end, 10);
-			if (errno || end == v || *end || n <= 0)
+			if (!sh_parse_count(v, &g_target_ops))
 				return bad_args("--ops wants a count above 0");
-			g_target_ops = (uint64_t)n;
 		} else if (strcmp(o, "--json") == 0) {
 			json = v;
 		} else {
@@ -242,27 +212,24 @@ int main(int argc, char **argv)
 		args[n] = (targ_t){.id = (uint32_t)n + 1, .role = ROLE_C};
 	for (int k = 0; k < n; k++)
 		pthread_create(&th[k], NULL, thread_main, &args[k]);
-	double t0 = now_s(), last = 0;
+	double t0 = sh_now(), last = 0;
 	smr_stats_t s;
 	while (!stopping()) {
 		usleep(20000);
-		double el = now_s() - t0;
+		double el = sh_now() - t0;
 		if (!g_target_ops && el >= duration)
 			cc_atomic_store_relaxed_u64(&g_stop, 1);
 		if (el - last >= 0.5 || stopping()) {
 			last = el;
 			smr_domain_stats(g_d, &s);
-			fprintf(stderr, isatty(2) ? "\r\033[K%6.1fs retired %llu freed %llu pending %llu A->B->C %llu"
-			                          : "%6.1fs retired %llu freed %llu pending %llu A->B->C %llu\n",
-			        el, (unsigned long long)s.retired, (unsigned long long)s.freed,
+			sh_progress("%6.1fs retired %llu freed %llu pending %llu A->B->C %llu", el, (unsigned long long)s.retired, (unsigned long long)s.freed,
 			        (unsigned long long)s.pending, (unsigned long long)cc_atomic_load_relaxed_u64(&g_abc_frees));
 		}
 	}
 	for (int k = 0; k < n; k++)
 		pthread_join(th[k], NULL);
-	if (isatty(2))
-		fputc('\n', stderr);
-	double secs = now_s() - t0;
+	sh_progress_end();
+	double secs = sh_now() - t0;
 
 	/* drain: retire what is still published, free what is safe, destroy */
 	t_id = 0;

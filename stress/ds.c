@@ -1,0 +1,519 @@
+/*
+ * stress/ds.c - the structures under random operation mixes.
+ *
+ * Map structures (skiplist, bst): every thread draws keys of [0, range) and
+ * inserts, removes or looks them up in the proportions of --mix; values are a
+ * hash of their key, so a value read from a freed or reused node shows.  The
+ * threads count what succeeded; at the end the map must hold exactly the keys
+ * inserted minus the keys removed (count and key sum), pass its structural
+ * check, and every value read must have been its key's.
+ *
+ * Queue: every thread enqueues (its id << 40 | sequence) or dequeues; every
+ * dequeued value must come from a live producer, each consumer must see each
+ * producer's values in order, and enqueued = dequeued + drained at the end
+ * (count, sum and xor of a hash of every value: a lost or duplicated value
+ * shows).
+ *
+ * For all: nothing may be left in the glue after destroy, and the domain's
+ * retired count must match the structure's (nodes freed = nodes retired).
+ * Exit status 1 on any violation; 2, with one line, on bad arguments.
+ *
+ *   stress-ds --structure queue|skiplist|bst [--threads N] [--scheme S]
+ *             [--backend B] [--duration SECONDS | --ops N] [--range K]
+ *             [--mix INSERT:REMOVE] [--prefill N] [--fill] [--json FILE]
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ccmem.h>
+#include <ccmem/bst.h>
+#include <ccmem/queue.h>
+#include <ccmem/skiplist.h>
+
+#include "harness.h"
+
+#define MAX_THREADS 64
+#define OPS_CHUNK 256 /* --ops: operations claimed at a time */
+
+/* ---- the structures behind one interface --------------------------------------- */
+
+typedef struct {
+	const char *name;
+	void *(*create)(smr_context_t *c);
+	int (*insert)(void *m, smr_context_t *c, uint64_t k, uint64_t v);
+	int (*remove)(void *m, smr_context_t *c, uint64_t k, uint64_t *v);
+	int (*lookup)(void *m, smr_context_t *c, uint64_t k, uint64_t *v);
+	int (*check)(void *m, smr_context_t *c, size_t *n, uint64_t *sum);
+	void (*destroy)(void *m, smr_context_t *c);
+} map_ops_t;
+
+#define MAP_OPS(T)                                                                                      \
+	static void *T##_create_(smr_context_t *c) { return cc_##T##_create(c); }                        \
+	static int T##_insert_(void *m, smr_context_t *c, uint64_t k, uint64_t v)                           \
+	{                                                                                                   \
+		return cc_##T##_insert(m, c, k, v);                                                             \
+	}                                                                                                   \
+	static int T##_remove_(void *m, smr_context_t *c, uint64_t k, uint64_t *v)                          \
+	{                                                                                                   \
+		return cc_##T##_remove(m, c, k, v);                                                             \
+	}                                                                                                   \
+	static int T##_lookup_(void *m, smr_context_t *c, uint64_t k, uint64_t *v)                          \
+	{                                                                                                   \
+		return cc_##T##_lookup(m, c, k, v);                                                             \
+	}                                                                                                   \
+	static int T##_check_(void *m, smr_context_t *c, size_t *n, uint64_t *s)                            \
+	{                                                                                                   \
+		return cc_##T##_check(m, c, n, s);                                                              \
+	}                                                                                                   \
+	static void T##_destroy_(void *m, smr_context_t *c) { cc_##T##_destroy(m, c); }                    \
+	static const map_ops_t T##_ops = { #T,          T##_create_, T##_insert_, T##_remove_,              \
+		                               T##_lookup_, T##_check_,  T##_destroy_ };
+
+MAP_OPS(skiplist)
+MAP_OPS(bst)
+
+/* ---- run state -------------------------------------------------------------------- */
+
+static struct {
+	const map_ops_t *map; /* NULL: the queue */
+	long threads;
+	uint64_t range, prefill, target_ops;
+	unsigned insert_pct, remove_pct;
+	double duration;
+} cfg = { .threads = 4, .range = 1024, .prefill = UINT64_MAX, .insert_pct = 50, .remove_pct = 50,
+	      .duration = 2.0 };
+
+static smr_domain_t *g_d;
+static void *g_map;
+static cc_queue_t *g_queue;
+static uint64_t g_stop, g_ops_claimed, g_ops_done;
+
+typedef struct {
+	uint32_t id;
+	uint64_t seed, ops;
+	/* maps */
+	uint64_t inserted, removed, ins_sum, rem_sum, found;
+	/* queue */
+	uint64_t enq, deq, enq_sum, deq_sum, enq_xor, deq_xor;
+	uint64_t *last_seq; /* per producer: last sequence this consumer took */
+	/* both */
+	uint64_t violations;
+	char first_violation[160];
+} worker_t;
+
+static uint64_t value_of(uint64_t key)
+{
+	uint64_t z = key + 0x9E3779B97F4A7C15ull;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	return z ^ (z >> 27);
+}
+
+static void violation(worker_t *w, const char *what, uint64_t a, uint64_t b)
+{
+	if (w->violations++ == 0)
+		snprintf(w->first_violation, sizeof w->first_violation, "%s (%llu, %llu)", what,
+		         (unsigned long long)a, (unsigned long long)b);
+}
+
+/* Claims the next operation: false once the run is over. */
+static bool next_op(uint64_t *budget)
+{
+	if (cc_atomic_load_relaxed_u64(&g_stop))
+		return false;
+	if (cfg.target_ops == 0)
+		return true;
+	if (*budget == 0) {
+		uint64_t from = cc_atomic_faa_u64(&g_ops_claimed, OPS_CHUNK);
+		if (from >= cfg.target_ops) {
+			cc_atomic_store_relaxed_u64(&g_stop, 1);
+			return false;
+		}
+		*budget = cfg.target_ops - from < OPS_CHUNK ? cfg.target_ops - from : OPS_CHUNK;
+	}
+	(*budget)--;
+	return true;
+}
+
+static void map_op(worker_t *w, smr_context_t *c)
+{
+	uint64_t r = sh_rng(&w->seed), key = r % cfg.range, v = 0;
+	unsigned pick = (unsigned)((r >> 40) % 100);
+	if (pick < cfg.insert_pct) {
+		int rc = cfg.map->insert(g_map, c, key, value_of(key));
+		if (rc == 1) {
+			w->inserted++;
+			w->ins_sum += key;
+		} else if (rc < 0) {
+			violation(w, "insert failed", key, (uint64_t)errno);
+		}
+	} else if (pick < cfg.insert_pct + cfg.remove_pct) {
+		int rc = cfg.map->remove(g_map, c, key, &v);
+		if (rc == 1) {
+			w->removed++;
+			w->rem_sum += key;
+			if (v != value_of(key))
+				violation(w, "removed value is not its key's", key, v);
+		} else if (rc < 0) {
+			violation(w, "remove failed", key, (uint64_t)errno);
+		}
+	} else {
+		int rc = cfg.map->lookup(g_map, c, key, &v);
+		if (rc == 1) {
+			w->found++;
+			if (v != value_of(key))
+				violation(w, "looked-up value is not its key's", key, v);
+		} else if (rc < 0) {
+			violation(w, "lookup failed", key, (uint64_t)errno);
+		}
+	}
+}
+
+static void queue_op(worker_t *w, smr_context_t *c)
+{
+	uint64_t r = sh_rng(&w->seed);
+	if ((unsigned)((r >> 40) % 100) < cfg.insert_pct) {
+		uint64_t v = (uint64_t)w->id << 40 | w->enq;
+		if (cc_queue_enqueue(g_queue, c, v) != 0) {
+			violation(w, "enqueue failed", v, (uint64_t)errno);
+			return;
+		}
+		w->enq++;
+		w->enq_sum += value_of(v);
+		w->enq_xor ^= value_of(v);
+	} else {
+		uint64_t v;
+		if (!cc_queue_dequeue(g_queue, c, &v))
+			return;
+		uint64_t p = v >> 40, seq = v & ((1ull << 40) - 1);
+		if (p >= (uint64_t)cfg.threads) {
+			violation(w, "dequeued a value no thread enqueued", v, p);
+			return;
+		}
+		if (w->last_seq[p] != UINT64_MAX && seq <= w->last_seq[p])
+			violation(w, "producer's values out of order", p, seq);
+		w->last_seq[p] = seq;
+		w->deq++;
+		w->deq_sum += value_of(v);
+		w->deq_xor ^= value_of(v);
+	}
+}
+
+static void *thread_main(void *arg)
+{
+	worker_t *w = arg;
+	smr_context_t *c = smr_thread_register(g_d);
+	if (c == NULL) {
+		fprintf(stderr, "stress-ds: register: %s\n", strerror(errno));
+		exit(1);
+	}
+	uint64_t budget = 0;
+	while (next_op(&budget)) {
+		if (cfg.map)
+			map_op(w, c);
+		else
+			queue_op(w, c);
+		w->ops++;
+		if ((w->ops & 1023) == 0)
+			cc_atomic_faa_u64(&g_ops_done, 1024);
+	}
+	smr_thread_unregister(c);
+	return NULL;
+}
+
+/* ---- command line ------------------------------------------------------------------ */
+
+static int bad_args(const char *msg)
+{
+	fprintf(stderr, "stress-ds: %s (valid: --structure queue|skiplist|bst; --threads N (1..%d); "
+	                "--scheme ibr|debra|debra+|none; --backend mimalloc|system|fault; --duration SECONDS "
+	                "(> 0); --ops N (> 0); --range K (1..2^40); --mix INSERT:REMOVE (percentages, sum <= 100); "
+	                "--prefill N (<= range); --fill; --json FILE)\n",
+	        msg, MAX_THREADS - 1);
+	return 2;
+}
+
+static void usage(void)
+{
+	printf("usage: stress-ds --structure queue|skiplist|bst [options]\n"
+	       "  --threads N          worker threads (default 4; more than the cores oversubscribes)\n"
+	       "  --scheme S           ibr, debra, debra+ or none (default debra)\n"
+	       "  --backend B          mimalloc, system or fault (default: the glue's)\n"
+	       "  --duration SECONDS   run for this long (default 2)\n"
+	       "  --ops N              or run exactly N operations in all\n"
+	       "  --range K            maps: keys are drawn from [0, K) (default 1024)\n"
+	       "  --mix I:R            percent inserts (queue: enqueues) and removes; lookups the rest\n"
+	       "                       (default 50:50)\n"
+	       "  --prefill N          maps: insert N distinct keys first (default range / 2)\n"
+	       "  --fill               debug fill: freed memory reads as 0xDF, so a late read shows\n"
+	       "  --json FILE          write the summary as JSON\n"
+	       "Exit status: 0 all invariants held, 1 a violation, 2 bad arguments.\n");
+}
+
+static bool parse_mix(const char *s, unsigned *ins, unsigned *rem)
+{
+	long a, b;
+	const char *colon = strchr(s, ':');
+	if (colon == NULL || colon - s > 8)
+		return false;
+	char first[16];
+	memcpy(first, s, (size_t)(colon - s));
+	first[colon - s] = '\0';
+	if (!sh_parse_long(first, 0, 100, &a) || !sh_parse_long(colon + 1, 0, 100, &b) || a + b > 100)
+		return false;
+	*ins = (unsigned)a;
+	*rem = (unsigned)b;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	smr_scheme_t scheme = SMR_DEBRA;
+	const char *json = NULL, *structure = NULL;
+	bool fill = false;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (strcmp(o, "--help") == 0) {
+			usage();
+			return 0;
+		}
+		if (strcmp(o, "--fill") == 0) {
+			fill = true;
+			continue;
+		}
+		if (strncmp(o, "--", 2) != 0 ||
+		    (strcmp(o, "--structure") && strcmp(o, "--threads") && strcmp(o, "--scheme") &&
+		     strcmp(o, "--backend") && strcmp(o, "--duration") && strcmp(o, "--ops") && strcmp(o, "--range") &&
+		     strcmp(o, "--mix") && strcmp(o, "--prefill") && strcmp(o, "--json")))
+			return bad_args("unknown option");
+		const char *v = i + 1 < argc ? argv[++i] : NULL;
+		if (v == NULL)
+			return bad_args("missing value");
+		if (strcmp(o, "--structure") == 0) {
+			structure = v;
+		} else if (strcmp(o, "--threads") == 0) {
+			if (!sh_parse_long(v, 1, MAX_THREADS - 1, &cfg.threads))
+				return bad_args("--threads wants a count from 1");
+		} else if (strcmp(o, "--scheme") == 0) {
+			if (smr_scheme_parse(v, &scheme) != 0)
+				return bad_args("unknown scheme");
+		} else if (strcmp(o, "--backend") == 0) {
+			cc_backend_t b;
+			if (cc_backend_parse(v, &b) != 0)
+				return bad_args("unknown backend");
+			if (cc_config_set_backend(b) != 0)
+				return bad_args("backend not available in this build");
+		} else if (strcmp(o, "--duration") == 0) {
+			if (!sh_parse_seconds(v, &cfg.duration))
+				return bad_args("--duration wants a number of seconds above 0");
+			cfg.target_ops = 0;
+		} else if (strcmp(o, "--ops") == 0) {
+			if (!sh_parse_count(v, &cfg.target_ops))
+				return bad_args("--ops wants a count above 0");
+		} else if (strcmp(o, "--range") == 0) {
+			if (!sh_parse_count(v, &cfg.range) || cfg.range > (1ull << 40))
+				return bad_args("--range wants a count from 1 to 2^40");
+		} else if (strcmp(o, "--mix") == 0) {
+			if (!parse_mix(v, &cfg.insert_pct, &cfg.remove_pct))
+				return bad_args("--mix wants INSERT:REMOVE percentages");
+		} else if (strcmp(o, "--prefill") == 0) {
+			long p;
+			if (!sh_parse_long(v, 0, (long)1 << 40, &p))
+				return bad_args("--prefill wants a count from 0");
+			cfg.prefill = (uint64_t)p;
+		} else {
+			json = v;
+		}
+	}
+	if (structure == NULL)
+		return bad_args("--structure is required");
+	if (strcmp(structure, "skiplist") == 0)
+		cfg.map = &skiplist_ops;
+	else if (strcmp(structure, "bst") == 0)
+		cfg.map = &bst_ops;
+	else if (strcmp(structure, "queue") != 0)
+		return bad_args("unknown structure");
+	if (cfg.prefill == UINT64_MAX)
+		cfg.prefill = cfg.map ? cfg.range / 2 : 0;
+	if (cfg.map && cfg.prefill > cfg.range)
+		return bad_args("--prefill is above --range");
+
+	cc_alloc_stats_enable(true);
+	cc_alloc_stats_reset();
+	if (fill)
+		cc_config_set_debug_fill(true);
+	smr_options_t opts;
+	smr_options_init(&opts, scheme);
+	opts.max_threads = MAX_THREADS;
+	g_d = smr_domain_create(&opts);
+	if (g_d == NULL) {
+		fprintf(stderr, "stress-ds: domain: %s\n", strerror(errno));
+		return 1;
+	}
+	smr_context_t *mc = smr_thread_register(g_d);
+	worker_t main_w = { .id = 0 };
+	uint64_t pre_sum = 0;
+	if (cfg.map) {
+		g_map = cfg.map->create(mc);
+		/* prefill: distinct keys spread over the range */
+		for (uint64_t k = 0; g_map && k < cfg.prefill; k++) {
+			uint64_t key = cfg.prefill == cfg.range ? k : k * cfg.range / cfg.prefill;
+			if (cfg.map->insert(g_map, mc, key, value_of(key)) != 1)
+				violation(&main_w, "prefill insert failed", key, (uint64_t)errno);
+			pre_sum += key;
+		}
+	} else {
+		g_queue = cc_queue_create(mc);
+	}
+	if (cfg.map ? g_map == NULL : g_queue == NULL) {
+		fprintf(stderr, "stress-ds: create: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("stress-ds: %s, %ld threads, scheme %s, backend %s, ", structure, cfg.threads, smr_scheme_name(scheme),
+	       cc_backend_name(cc_config_backend()));
+	if (cfg.map)
+		printf("range %llu, prefill %llu, ", (unsigned long long)cfg.range, (unsigned long long)cfg.prefill);
+	printf("mix %u:%u:%u, %s\n", cfg.insert_pct, cfg.remove_pct, 100 - cfg.insert_pct - cfg.remove_pct,
+	       cfg.target_ops ? "bounded by --ops" : "timed");
+	fflush(stdout);
+
+	static worker_t w[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	for (long k = 0; k < cfg.threads; k++) {
+		w[k] = (worker_t){ .id = (uint32_t)k, .seed = 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1) };
+		w[k].last_seq = calloc((size_t)cfg.threads, sizeof(uint64_t));
+		if (w[k].last_seq == NULL)
+			return 1;
+		for (long p = 0; p < cfg.threads; p++)
+			w[k].last_seq[p] = UINT64_MAX;
+		pthread_create(&th[k], NULL, thread_main, &w[k]);
+	}
+	double t0 = sh_now(), last = 0;
+	smr_stats_t s;
+	while (!cc_atomic_load_relaxed_u64(&g_stop)) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		double el = sh_now() - t0;
+		if (!cfg.target_ops && el >= cfg.duration)
+			cc_atomic_store_relaxed_u64(&g_stop, 1);
+		if (el - last >= 0.5) {
+			last = el;
+			smr_domain_stats(g_d, &s);
+			sh_progress("%6.1fs ops %llu retired %llu freed %llu pending %llu", el,
+			            (unsigned long long)cc_atomic_load_relaxed_u64(&g_ops_done),
+			            (unsigned long long)s.retired, (unsigned long long)s.freed, (unsigned long long)s.pending);
+		}
+	}
+	for (long k = 0; k < cfg.threads; k++)
+		pthread_join(th[k], NULL);
+	sh_progress_end();
+	double secs = sh_now() - t0;
+
+	/* ---- the invariants --------------------------------------------------------- */
+	uint64_t ops = 0, violations = main_w.violations;
+	const char *first = main_w.violations ? main_w.first_violation : NULL;
+	uint64_t ins = 0, rem = 0, sum = pre_sum, found = 0;
+	uint64_t enq = 0, deq = 0, enq_sum = 0, deq_sum = 0, enq_xor = 0, deq_xor = 0, drained = 0;
+	for (long k = 0; k < cfg.threads; k++) {
+		ops += w[k].ops;
+		violations += w[k].violations;
+		if (first == NULL && w[k].violations)
+			first = w[k].first_violation;
+		ins += w[k].inserted;
+		rem += w[k].removed;
+		sum += w[k].ins_sum - w[k].rem_sum;
+		found += w[k].found;
+		enq += w[k].enq;
+		deq += w[k].deq;
+		enq_sum += w[k].enq_sum;
+		deq_sum += w[k].deq_sum;
+		enq_xor ^= w[k].enq_xor;
+		deq_xor ^= w[k].deq_xor;
+	}
+	char detail[200] = "";
+	if (cfg.map) {
+		size_t n = 0;
+		uint64_t ksum = 0;
+		if (cfg.map->check(g_map, mc, &n, &ksum) != 0) {
+			violations++;
+			snprintf(detail, sizeof detail, "structural check failed");
+		} else if (n != cfg.prefill + ins - rem || ksum != sum) {
+			violations++;
+			snprintf(detail, sizeof detail, "contents: %zu keys (sum %llu), expected %llu (sum %llu)", n,
+			         (unsigned long long)ksum, (unsigned long long)(cfg.prefill + ins - rem),
+			         (unsigned long long)sum);
+		}
+		cfg.map->destroy(g_map, mc);
+	} else {
+		uint64_t v;
+		worker_t *dw = &w[0]; /* drain as one more consumer: order per producer still holds */
+		while (cc_queue_dequeue(g_queue, mc, &v)) {
+			drained++;
+			deq_sum += value_of(v);
+			deq_xor ^= value_of(v);
+			uint64_t p = v >> 40;
+			if (p >= (uint64_t)cfg.threads)
+				violation(dw, "drained a value no thread enqueued", v, p);
+		}
+		if (enq != deq + drained || enq_sum != deq_sum || enq_xor != deq_xor) {
+			violations++;
+			snprintf(detail, sizeof detail, "enqueued %llu, dequeued %llu + drained %llu%s",
+			         (unsigned long long)enq, (unsigned long long)deq, (unsigned long long)drained,
+			         enq == deq + drained ? " (same count, different values)" : "");
+		}
+		cc_queue_destroy(g_queue, mc);
+	}
+	smr_domain_stats(g_d, &s);
+	uint64_t retired = s.retired, freed_live = s.freed, peak = s.peak_pending;
+	smr_thread_unregister(mc);
+	smr_domain_destroy(g_d);
+	cc_alloc_snapshot_t g = cc_alloc_stats_snapshot();
+	bool leak = g.current_allocated != 0 || g.alloc_count != g.free_count;
+	for (long k = 0; k < cfg.threads; k++)
+		free(w[k].last_seq);
+
+	printf("\nsummary (%.2f s)\n", secs);
+	printf("  operations         %12llu (%.0f per second)\n", (unsigned long long)ops, (double)ops / secs);
+	if (cfg.map)
+		printf("  inserted / removed %12llu / %llu, %llu lookups found\n", (unsigned long long)ins,
+		       (unsigned long long)rem, (unsigned long long)found);
+	else
+		printf("  enqueued / dequeued%12llu / %llu (+%llu drained)\n", (unsigned long long)enq,
+		       (unsigned long long)deq, (unsigned long long)drained);
+	printf("  retired            %12llu\n", (unsigned long long)retired);
+	printf("  freed              %12llu while running, the other %llu at destroy\n",
+	       (unsigned long long)freed_live, (unsigned long long)(retired - freed_live));
+	printf("  peak pending       %12llu\n", (unsigned long long)peak);
+	printf("  violations         %12llu%s%s\n", (unsigned long long)violations, first ? ": " : "",
+	       first ? first : "");
+	if (detail[0])
+		printf("                     %s\n", detail);
+	printf("  left after destroy %12llu bytes in %lld blocks\n", (unsigned long long)g.current_allocated,
+	       (long long)(g.alloc_count - g.free_count));
+	if (json) {
+		FILE *f = fopen(json, "w");
+		if (f == NULL) {
+			fprintf(stderr, "stress-ds: cannot write %s: %s\n", json, strerror(errno));
+		} else {
+			fprintf(f,
+			        "{\"structure\": \"%s\", \"scheme\": \"%s\", \"threads\": %ld, \"seconds\": %.3f, "
+			        "\"operations\": %llu, \"inserted\": %llu, \"removed\": %llu, \"enqueued\": %llu, "
+			        "\"dequeued\": %llu, \"retired\": %llu, \"peak_pending\": %llu, \"violations\": %llu, "
+			        "\"left_bytes\": %llu}\n",
+			        structure, smr_scheme_name(scheme), cfg.threads, secs, (unsigned long long)ops,
+			        (unsigned long long)ins, (unsigned long long)rem, (unsigned long long)enq,
+			        (unsigned long long)(deq + drained), (unsigned long long)retired, (unsigned long long)peak,
+			        (unsigned long long)violations, (unsigned long long)g.current_allocated);
+			fclose(f);
+		}
+	}
+	if (violations || leak) {
+		printf("FAILED:%s%s\n", violations ? " invariant violated" : "", leak ? " memory left after destroy" : "");
+		return 1;
+	}
+	printf("OK\n");
+	return 0;
+}
