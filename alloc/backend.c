@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mimalloc.h>
-
 #include "backend.h"
 #include "config_internal.h"
+#if !CC_NO_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 /*
  * mimalloc 2.0.9 (Debian 12) returns misaligned blocks from mi_malloc_aligned
@@ -47,10 +48,12 @@ static void *system_alloc(size_t size, size_t align, bool zero)
 void *cc__backend_alloc(cc_backend_t backend, size_t size, size_t align, bool zero)
 {
 	switch (backend) {
+#if !CC_NO_MIMALLOC /* without mimalloc, src/config.c never selects it */
 	case CC_BACKEND_MIMALLOC:
 		if (align > 0) /* _at: see the note on mimalloc #700 above */
 			return zero ? mi_zalloc_aligned_at(size, align, 0) : mi_malloc_aligned_at(size, align, 0);
 		return zero ? mi_zalloc(size) : mi_malloc(size);
+#endif
 	case CC_BACKEND_FAULT:
 		if (cc__fault_should_fail())
 			return NULL;
@@ -71,7 +74,9 @@ void *cc__backend_alloc(cc_backend_t backend, size_t size, size_t align, bool ze
  *   for every block.
  * - Otherwise (another allocator preloaded), mimalloc's segment map decides.
  */
-#if CC_SANITIZER_BUILD
+#if CC_NO_MIMALLOC
+/* built without mimalloc: every block is the C library's */
+#elif CC_SANITIZER_BUILD
 int __sanitizer_get_ownership(const volatile void *p);
 #else
 #include <dlfcn.h>
@@ -85,6 +90,7 @@ static void probe_malloc(void)
 }
 #endif
 
+#if !CC_NO_MIMALLOC
 static bool owned_by_mimalloc(const void *ptr, bool check_owner)
 {
 	if (!check_owner)
@@ -97,17 +103,28 @@ static bool owned_by_mimalloc(const void *ptr, bool check_owner)
 #endif
 }
 
+#endif
+
 void cc__backend_free(void *ptr, bool check_owner)
 {
-	if (owned_by_mimalloc(ptr, check_owner))
+#if CC_NO_MIMALLOC
+	(void)check_owner;
+#else
+	if (owned_by_mimalloc(ptr, check_owner)) {
 		mi_free(ptr);
-	else
-		free(ptr);
+		return;
+	}
+#endif
+	free(ptr);
 }
 
 size_t cc__backend_usable_size(const void *ptr, bool check_owner)
 {
+#if CC_NO_MIMALLOC
+	(void)check_owner;
+#else
 	if (owned_by_mimalloc(ptr, check_owner))
 		return mi_usable_size(ptr);
+#endif
 	return malloc_usable_size((void *)ptr);
 }

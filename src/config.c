@@ -135,7 +135,8 @@ uint32_t cc__config_mode(void)
 static void backend_store_locked(cc_backend_t backend)
 {
 	uint32_t mode = cc_atomic_load_relaxed_u32(&g_mode);
-	if (backend == CC_BACKEND_MIMALLOC)
+	/* the inline paths call mimalloc, or the C library without it */
+	if (backend == (CC_NO_MIMALLOC ? CC_BACKEND_SYSTEM : CC_BACKEND_MIMALLOC))
 		mode &= ~(uint32_t)CC_MODE_BACKEND;
 	else
 		mode |= CC_MODE_BACKEND | CC_MODE_FOREIGN;
@@ -201,11 +202,14 @@ static void env_fault(void)
 
 static void config_init(void)
 {
-	cc_backend_t backend = CC_SANITIZER_BUILD ? CC_BACKEND_SYSTEM : CC_BACKEND_MIMALLOC;
+	cc_backend_t backend = CC_SANITIZER_BUILD || CC_NO_MIMALLOC ? CC_BACKEND_SYSTEM : CC_BACKEND_MIMALLOC;
 	const char *name = getenv("CCMEM_BACKEND");
 	if (name != NULL && *name != '\0') {
 		cc_backend_t parsed;
-		if (cc_backend_parse(name, &parsed) == 0)
+		if (cc_backend_parse(name, &parsed) == 0 && CC_NO_MIMALLOC && parsed == CC_BACKEND_MIMALLOC)
+			fprintf(stderr, "ccmem: CCMEM_BACKEND=mimalloc: this build has no mimalloc (CC_NO_MIMALLOC); "
+			                "using system\n");
+		else if (cc_backend_parse(name, &parsed) == 0)
 			backend = parsed;
 		else
 			fprintf(stderr, "ccmem: unknown CCMEM_BACKEND '%s' (valid: mimalloc, system, fault); using %s\n",
@@ -238,6 +242,10 @@ int cc_config_set_backend(cc_backend_t backend)
 {
 	if ((unsigned)backend >= CC_BACKEND_COUNT) {
 		errno = EINVAL;
+		return -1;
+	}
+	if (CC_NO_MIMALLOC && backend == CC_BACKEND_MIMALLOC) {
+		errno = ENOTSUP; /* a build without mimalloc (CC_NO_MIMALLOC) */
 		return -1;
 	}
 	cc__config_ensure();

@@ -29,6 +29,12 @@
 #define CC_SANITIZER_BUILD 0
 #endif
 
+/* 1 in a build without mimalloc (see ccmem/alloc.h): the system backend is
+ * then the plain mode, and the mimalloc backend is refused. */
+#ifndef CC_NO_MIMALLOC
+#define CC_NO_MIMALLOC 0
+#endif
+
 enum {
 	CC_MODE_STATS = 1u << 0,    /* statistics are counted */
 	CC_MODE_FILL = 1u << 1,     /* debug fill patterns */

@@ -54,7 +54,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* CC_NO_MIMALLOC=1 builds the glue without mimalloc (the benchmarks' system-
+ * allocator binary, which must not link Debian's libmimalloc: it replaces
+ * malloc process-wide).  The plain mode's inline paths then call the C
+ * library, and the mimalloc backend is refused (src/config.c).  Not for
+ * installed builds. */
+#ifndef CC_NO_MIMALLOC
+#define CC_NO_MIMALLOC 0
+#endif
+#if CC_NO_MIMALLOC
+#include <stdlib.h>
+static inline void *cc__libc_aligned(size_t size, size_t align, bool zero)
+{
+	/* C11 aligned_alloc wants a multiple of the alignment; the callers' sizes
+	 * are small enough (checked against the gate) that rounding cannot wrap. */
+	void *p = aligned_alloc(align, (size + align - 1) & ~(align - 1));
+	if (p != NULL && zero)
+		__builtin_memset(p, 0, size);
+	return p;
+}
+#define mi_malloc(n) malloc(n)
+#define mi_zalloc(n) calloc(1, (n))
+#define mi_malloc_aligned_at(n, a, off) ((void)(off), cc__libc_aligned((n), (a), false))
+#define mi_free(p) free(p)
+#else
 #include <mimalloc.h>
+#endif
 
 #include "ccmem/atomic.h"
 #include "ccmem/build_config.h"

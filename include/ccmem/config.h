@@ -50,7 +50,8 @@ typedef enum {
 #define CC_BACKEND_COUNT 3
 
 /* Selects the backend for every later allocation.  Any thread, any time.
- * -1/EINVAL for a value outside cc_backend_t. */
+ * -1/EINVAL for a value outside cc_backend_t; -1/ENOTSUP for mimalloc in a
+ * build without it (CC_NO_MIMALLOC, the benchmarks' system binary). */
 int cc_config_set_backend(cc_backend_t backend);
 
 /* The backend in force now (after the environment has been read). */
