@@ -95,6 +95,20 @@ smr_domain_t *cct_domain(smr_scheme_t scheme, unsigned max_threads)
 	return d;
 }
 
+smr_domain_t *cct_eager_domain(smr_scheme_t scheme)
+{
+	smr_options_t o;
+	smr_options_init(&o, scheme);
+	o.max_threads = 16;
+	o.batch_size = 8;
+	o.empty_freq = 8;
+	o.epoch_freq = 4;
+	o.neutralize_after = 64;
+	smr_domain_t *d = smr_domain_create(&o);
+	ck_assert_msg(d != NULL, "create %s: %s", smr_scheme_name(scheme), strerror(errno));
+	return d;
+}
+
 void cct_assert_glue_balanced(void)
 {
 	if (!CC_ALLOC_STATS)

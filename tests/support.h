@@ -26,6 +26,11 @@ int cct_main(int argc, char **argv, Suite *(*make_suite)(void), int (*probe)(con
 #include <ccmem.h>
 smr_domain_t *cct_domain(smr_scheme_t scheme, unsigned max_threads);
 
+/* A domain of `scheme`, 16 threads, that reclaims eagerly (small batches,
+ * frequent passes and epoch advances; DEBRA+ neutralises early), so that a
+ * node freed too soon is reused, filled or seen by ASan within the run. */
+smr_domain_t *cct_eager_domain(smr_scheme_t scheme);
+
 /* The glue's statistics balance (counts, bytes, nothing live); a no-op when
  * statistics are compiled out. */
 void cct_assert_glue_balanced(void);

@@ -330,27 +330,10 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* A domain that reclaims eagerly (small batches, frequent passes and epoch
- * advances; DEBRA+ neutralises early), so that a node freed too soon is
- * reused, or seen by ASan, within the run. */
-static smr_domain_t *eager_domain(smr_scheme_t scheme)
-{
-	smr_options_t o;
-	smr_options_init(&o, scheme);
-	o.max_threads = 16;
-	o.batch_size = 8;
-	o.empty_freq = 8;
-	o.epoch_freq = 4;
-	o.neutralize_after = 64;
-	smr_domain_t *d = smr_domain_create(&o);
-	ck_assert_msg(d != NULL, "create %s: %s", smr_scheme_name(scheme), strerror(errno));
-	return d;
-}
-
 static void concurrent_run(smr_scheme_t scheme, uint64_t range)
 {
 	cc_alloc_stats_enable(true);
-	g_d = eager_domain(scheme);
+	g_d = cct_eager_domain(scheme);
 	smr_context_t *c = smr_thread_register(g_d);
 	g_m = cc_bst_create(c);
 	ck_assert_ptr_nonnull(g_m);

@@ -206,7 +206,8 @@ static void *worker(void *arg)
 static void run_concurrent(smr_scheme_t scheme, uint64_t range, uint64_t ops)
 {
 	cc_alloc_stats_enable(true);
-	g_d = cct_domain(scheme, 16);
+	cc_config_set_debug_fill(true); /* a node read after its free shows as 0xDF */
+	g_d = cct_eager_domain(scheme);
 	smr_context_t *c = smr_thread_register(g_d);
 	g_m = cc_skiplist_create(c);
 	worker_t w[THREADS];

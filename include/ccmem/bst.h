@@ -87,10 +87,11 @@ typedef struct cc_bst cc_bst_t;
 cc_bst_t *cc_bst_create(smr_context_t *ctx);
 
 /* Inserts key -> value when the key is absent: 1.  0 when the key is present
- * (its value is left untouched, nothing is allocated or kept).  -1 with errno
- * EINVAL (key > CC_BST_KEY_MAX) or ENOMEM (nothing inserted).  Two smr_alloc
- * calls once the seek finds the key absent (reused by retries of the same
- * call), one CAS; O(depth) loads. */
+ * (its value is left untouched; if a concurrent insert of the key won after
+ * this call had allocated its two nodes, they are retired, never kept).  -1
+ * with errno EINVAL (key > CC_BST_KEY_MAX) or ENOMEM (nothing inserted, the
+ * map unchanged).  Two smr_alloc calls, made only once the seek finds the key
+ * absent and reused by retries of the same call; one CAS; O(depth) loads. */
 int cc_bst_insert(cc_bst_t *m, smr_context_t *ctx, uint64_t key, uint64_t value);
 
 /* Removes the key: 1 (its value to *value_out if non-NULL), 0 when absent,

@@ -8,14 +8,15 @@
  * "The Art of Multiprocessor Programming" ch. 14): each node has a tower of
  * next pointers; a remove marks the tower top-down (the low bit of each next
  * pointer) and the thread whose mark of level 0 succeeds owns the removal.
- * Marked pointers never change again, so an unlinked node's successors are
- * frozen (what IBR needs, see smr.h).
  *
- * Searches are read-only (Harris-style: they skip marked nodes and report
- * the chain to cut); the cut is made by the CAS that links a new node or by
- * the remover's clean-up pass.  Under DEBRA+ every search is a restartable
- * read phase and every CAS runs in a write phase; the same source runs under
- * IBR, DEBRA, DEBRA+ and NONE.
+ * Searches follow a next pointer only when it is unmarked, which proves the
+ * node it was read from still linked at that moment (the rule IBR needs, see
+ * smr.h: a pointer read out of an unlinked node may name a node already
+ * freed).  On meeting a removed node a search stops, unlinks it with one CAS
+ * and starts again from the head (Harris and Michael's list search), so every
+ * operation, lookups included, may unlink removed nodes it meets.  Under
+ * DEBRA+ every search is a restartable read phase and every CAS runs in a
+ * write phase; the same source runs under IBR, DEBRA, DEBRA+ and NONE.
  *
  * Reclamation: a node is retired exactly once, when it can no longer be
  * reached at any level.  Its remover and its inserter (which may still be
@@ -24,14 +25,17 @@
  * retires it.
  *
  * Linearisation points: insert, the CAS that links the node at level 0 (or
- * the search that finds the key present); remove, the CAS that marks level 0
- * (or the search that finds the key absent, or the other remover's mark);
- * lookup, the load of the level-0 link that reaches the key's node (or of
- * the one past where it would be).
+ * the read that finds the key's node unmarked); remove, the CAS that marks
+ * level 0 (or the read that finds the key absent, or the other remover's
+ * mark); lookup, the read of the key's node's level-0 link (or the read of
+ * the level-0 link past where it would be).
  *
- * Progress: lock-free.  Cost: O(log n) expected steps per operation;
- * one smr_alloc and 1 + (height - 1) CAS per insert (height geometric with
- * p = 1/2, at most CC_SKIPLIST_MAX_HEIGHT); 1 + height CAS per remove.
+ * Progress: lock-free.  Cost: O(log n) expected steps per operation, plus one
+ * more search from the head for each removed node met.  Insert: one smr_alloc,
+ * one search and one CAS for level 0, then for each upper level of its tower
+ * (height geometric with p = 1/2, at most CC_SKIPLIST_MAX_HEIGHT) a search and
+ * up to two CAS.  Remove: height marking CAS, and the owner that finishes
+ * last runs one more search that unlinks the tower (up to height CAS).
  *
  * Threads: any registered thread of the map's domain, with its own context,
  * outside any operation of its own (each call opens and closes one).
@@ -72,7 +76,8 @@ int cc_skiplist_insert(cc_skiplist_t *m, smr_context_t *ctx, uint64_t key, uint6
 int cc_skiplist_remove(cc_skiplist_t *m, smr_context_t *ctx, uint64_t key, uint64_t *value_out);
 
 /* 1 when present (its value to *value_out unless NULL), 0 when absent, -1
- * with errno EINVAL for a bad key.  Read-only: no store to shared memory. */
+ * with errno EINVAL for a bad key.  Changes nothing in the map's contents; it
+ * may unlink removed nodes it meets (a CAS each), as every operation does. */
 int cc_skiplist_lookup(cc_skiplist_t *m, smr_context_t *ctx, uint64_t key, uint64_t *value_out);
 
 /* Quiescent only (no operation on the map in flight): verifies every level

@@ -164,10 +164,12 @@ static bool sl_find(cc_skiplist_t *m, ds_ctx_t *ctx, uint64_t key, sl_path_t *pa
 static void sl_unlink_and_retire(cc_skiplist_t *m, ds_ctx_t *ctx, sl_node_t *node)
 {
 	sl_path_t path;
-	/* A node marked at a level and still linked there lies on the search
-	 * path of its key at that level (nodes are ordered, and a node of the
-	 * same key inserted later is linked after it), so a search that meets no
-	 * removed node has seen it unlinked everywhere; nobody links it again. */
+	/* Each level's linked nodes, marked or not, have strictly increasing keys
+	 * (a link CAS needs pred and succ adjacent), so a node of the same key
+	 * is never linked at a level together with this one, and this node, if
+	 * still linked at a level, lies on the search path of its key there: a
+	 * search that meets no removed node has seen it unlinked everywhere, and
+	 * nobody links it again (its inserter is done). */
 	sl_find(m, ctx, node->key, &path, 0);
 	ds_retire(ctx, node, sl_node_size(node->height));
 }
@@ -336,14 +338,14 @@ int DS_FN(cc_skiplist_check)(cc_skiplist_t *m, ds_ctx_t *ctx, size_t *count_out,
 		for (const sl_node_t *n = m->head->next[lvl]; n != NULL; n = n->next[lvl]) {
 			if (sl_marked(n))
 				return sl_broken("marked link reachable", prev ? prev->key : 0);
+			if (n->height <= (uint32_t)lvl) /* before reading next[lvl] */
+				return sl_broken("node linked above its tower", n->key);
 			if (sl_marked(n->next[lvl]))
 				return sl_broken("removed node still linked", n->key);
 			if (prev != NULL && n->key <= prev->key)
 				return sl_broken("keys out of order", n->key);
 			if (n->key > CC_SKIPLIST_KEY_MAX)
 				return sl_broken("key out of range", n->key);
-			if (n->height <= (uint32_t)lvl)
-				return sl_broken("node linked above its tower", n->key);
 			if (lvl > 0) {
 				while (below != NULL && below != n)
 					below = below->next[lvl - 1];
