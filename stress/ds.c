@@ -14,13 +14,19 @@
  * (count, sum and xor of a hash of every value: a lost or duplicated value
  * shows).
  *
- * For all: nothing may be left in the glue after destroy, and the domain's
- * retired count must match the structure's (nodes freed = nodes retired).
+ * For all: nothing may be left in the glue after destroy.  Unless
+ * --no-profile, a MemoryProfiler (ccmem/profiler.h, every allocation
+ * sampled, cross-thread tracking only) runs from before the structure is
+ * created until after it is destroyed: the summary's cross-thread frees are
+ * its count of blocks freed by a thread other than the one that allocated
+ * them, and the run exercises the profiler while reclamation frees nodes on
+ * other threads.
  * Exit status 1 on any violation; 2, with one line, on bad arguments.
  *
  *   stress-ds --structure queue|skiplist|bst [--threads N] [--scheme S]
  *             [--backend B] [--duration SECONDS | --ops N] [--range K]
- *             [--mix INSERT:REMOVE] [--prefill N] [--fill] [--json FILE]
+ *             [--mix INSERT:REMOVE] [--prefill N] [--fill] [--no-profile]
+ *             [--json FILE]
  */
 #include <errno.h>
 #include <pthread.h>
@@ -231,7 +237,7 @@ static int bad_args(const char *msg)
 	fprintf(stderr, "stress-ds: %s (valid: --structure queue|skiplist|bst; --threads N (1..%d); "
 	                "--scheme ibr|debra|debra+|none; --backend mimalloc|system|fault; --duration SECONDS "
 	                "(> 0); --ops N (> 0); --range K (1..2^40); --mix INSERT:REMOVE (percentages, sum <= 100); "
-	                "--prefill N (<= range); --fill; --json FILE)\n",
+	                "--prefill N (<= range); --fill; --no-profile; --json FILE)\n",
 	        msg, MAX_THREADS - 1);
 	return 2;
 }
@@ -249,6 +255,7 @@ static void usage(void)
 	       "                       (default 50:50)\n"
 	       "  --prefill N          maps: insert N distinct keys first (default range / 2)\n"
 	       "  --fill               debug fill: freed memory reads as 0xDF, so a late read shows\n"
+	       "  --no-profile         no profiler (the summary then has no cross-thread frees)\n"
 	       "  --json FILE          write the summary as JSON\n"
 	       "Exit status: 0 all invariants held, 1 a violation, 2 bad arguments.\n");
 }
@@ -273,7 +280,7 @@ int main(int argc, char **argv)
 {
 	smr_scheme_t scheme = SMR_DEBRA;
 	const char *json = NULL, *structure = NULL;
-	bool fill = false;
+	bool fill = false, profile = true;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if (strcmp(o, "--help") == 0) {
@@ -282,6 +289,10 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(o, "--fill") == 0) {
 			fill = true;
+			continue;
+		}
+		if (strcmp(o, "--no-profile") == 0) {
+			profile = false;
 			continue;
 		}
 		if (strncmp(o, "--", 2) != 0 ||
@@ -345,6 +356,20 @@ int main(int argc, char **argv)
 	cc_alloc_stats_reset();
 	if (fill)
 		cc_config_set_debug_fill(true);
+	cc_profiler_t *prof = NULL;
+	if (profile) {
+		cc_profiler_options_t po;
+		cc_profiler_options_init(&po);
+		po.track_sizes = false;
+		po.track_latency = false;
+		po.track_cross_thread = true;
+		po.sample_rate = 1.0;
+		prof = cc_profiler_create(&po);
+		if (prof == NULL || cc_profiler_start(prof) != 0) {
+			fprintf(stderr, "stress-ds: profiler: %s\n", strerror(errno));
+			return 1;
+		}
+	}
 	smr_options_t opts;
 	smr_options_init(&opts, scheme);
 	opts.max_threads = MAX_THREADS;
@@ -472,6 +497,18 @@ int main(int argc, char **argv)
 	smr_domain_destroy(g_d);
 	cc_alloc_snapshot_t g = cc_alloc_stats_snapshot();
 	bool leak = g.current_allocated != 0 || g.alloc_count != g.free_count;
+	uint64_t cross = 0;
+	if (prof != NULL) {
+		const cc_profiler_report_t *rep = NULL;
+		if (cc_profiler_stop(prof) == 0)
+			rep = cc_profiler_report(prof);
+		if (rep == NULL) {
+			violations++;
+			snprintf(detail, sizeof detail, "profiler report: %s", strerror(errno));
+		} else {
+			cross = rep->cross_thread_free_count;
+		}
+	}
 	for (long k = 0; k < cfg.threads; k++)
 		free(w[k].last_seq);
 
@@ -487,6 +524,9 @@ int main(int argc, char **argv)
 	printf("  freed              %12llu while running, the other %llu at destroy\n",
 	       (unsigned long long)freed_live, (unsigned long long)(retired - freed_live));
 	printf("  peak pending       %12llu\n", (unsigned long long)peak);
+	if (prof != NULL)
+		printf("  cross-thread frees %12llu (blocks freed by a thread that did not allocate them)\n",
+		       (unsigned long long)cross);
 	printf("  violations         %12llu%s%s\n", (unsigned long long)violations, first ? ": " : "",
 	       first ? first : "");
 	if (detail[0])
@@ -502,14 +542,16 @@ int main(int argc, char **argv)
 			        "{\"structure\": \"%s\", \"scheme\": \"%s\", \"threads\": %ld, \"seconds\": %.3f, "
 			        "\"operations\": %llu, \"inserted\": %llu, \"removed\": %llu, \"enqueued\": %llu, "
 			        "\"dequeued\": %llu, \"retired\": %llu, \"peak_pending\": %llu, \"violations\": %llu, "
-			        "\"left_bytes\": %llu}\n",
+			        "\"cross_thread_frees\": %llu, \"left_bytes\": %llu}\n",
 			        structure, smr_scheme_name(scheme), cfg.threads, secs, (unsigned long long)ops,
 			        (unsigned long long)ins, (unsigned long long)rem, (unsigned long long)enq,
 			        (unsigned long long)(deq + drained), (unsigned long long)retired, (unsigned long long)peak,
-			        (unsigned long long)violations, (unsigned long long)g.current_allocated);
+			        (unsigned long long)violations, (unsigned long long)cross,
+			        (unsigned long long)g.current_allocated);
 			fclose(f);
 		}
 	}
+	cc_profiler_destroy(prof);
 	if (violations || leak) {
 		printf("FAILED:%s%s\n", violations ? " invariant violated" : "", leak ? " memory left after destroy" : "");
 		return 1;
