@@ -81,7 +81,9 @@ static const char *const USAGE =
     "  --stall-structure NAME  structure of the stall experiment            (default skiplist)\n"
     "  --stall-threads N  worker threads beside the stalled one            (default 2)\n"
     "  --full             the full benchmark: --workload all --threads 1,2,4,8 --duration 1\n"
-    "                     --runs 5 --stall 5 (about 25 minutes per backend on 2 cores)\n"
+    "                     --runs 5 --stall 5 (about 13 minutes per backend on 2 cores)\n"
+    "  --check            verify each map's invariants after each run (cc_*_check; slow for\n"
+    "                     the skip list, whose check is quadratic)\n"
     "  --seed N           random seed                                      (default 1)\n"
     "  --out DIR          folder of the report files                      (default out)\n"
     "  --help             this text\n"
@@ -199,6 +201,10 @@ static int parse_args(int argc, char **argv)
 		}
 		if (strcmp(o, "--full") == 0) {
 			S.full = true;
+			continue;
+		}
+		if (strcmp(o, "--check") == 0) {
+			setenv("CCMEM_WB_CHECK", "1", 1); /* read by the cells (bench/dsb_family.h) */
 			continue;
 		}
 		static const char *const with_arg[] = {"--structure", "--scheme", "--workload", "--threads",
