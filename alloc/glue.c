@@ -92,8 +92,15 @@ void cc__free_slow(void *ptr, size_t size, bool sized)
 {
 	if (ptr == NULL)
 		return;
-	cc__config_ensure();
 	uint32_t mode = cc__config_mode();
+	/* A profiler alone (every free of a sample_rate 1 run comes here): no
+	 * more to check; the mode bit is set only after the configuration is. */
+	if (mode == CC_MODE_PROFILER) {
+		cc__prof_free(ptr, size, sized, mode);
+		return;
+	}
+	cc__config_ensure();
+	mode = cc__config_mode();
 	/* The one branch a running profiler adds (alloc/profiler.c). */
 	if (CC_UNLIKELY(mode & CC_MODE_PROFILER)) {
 		cc__prof_free(ptr, size, sized, mode);

@@ -16,6 +16,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <execinfo.h>
 #include <math.h>
 #include <pthread.h>
@@ -59,6 +60,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define MAX_RECORDS 4096     /* records created; beyond, exited threads' records are shared */
 #define TIMELINE_MAX 512
 #define HEAP_SCAN_MS 50
+#define USABLE_MEMO 129 /* sizes up to 1024 */
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
@@ -98,6 +100,10 @@ static void *map_zeroed(size_t bytes)
 /* Set once (pthread_once) before any run starts; read-only afterwards. */
 static bool g_use_tsc;
 static double g_ns_per_tick = 1.0;
+static uint64_t g_heap_scan_ticks = HEAP_SCAN_MS * 1000000ull; /* HEAP_SCAN_MS in ticks */
+/* Ticks at the timeline's last tick (atomic; written by start and the
+ * timeline thread): the time of events that are not timed. */
+static uint64_t g_coarse_ticks;
 static pthread_once_t g_clock_once = PTHREAD_ONCE_INIT;
 
 static inline uint64_t ticks(void)
@@ -139,6 +145,7 @@ static void clock_init(void)
 		clock_pair(&n1, &t1);
 		if (t1 > t0 && n1 > n0) {
 			g_ns_per_tick = (double)(n1 - n0) / (double)(t1 - t0);
+			g_heap_scan_ticks = (uint64_t)(HEAP_SCAN_MS * 1e6 / g_ns_per_tick);
 			g_use_tsc = true;
 		}
 	}
@@ -204,14 +211,16 @@ static void lat_bounds(uint32_t i, unsigned m, uint64_t *lo, uint64_t *hi)
 
 /* ---- the run's options, as the hooks see them ------------------------------------- */
 
-enum { F_SIZES = 1, F_LATENCY = 2, F_INDEX = 4, F_STACKS = 8, F_CROSS = 16 };
+/* F_FILTER: the run samples (p < 1): the index is on, the filter of sampled
+ * blocks is kept, and only sampled blocks are counted (see merge_counts). */
+enum { F_SIZES = 1, F_LATENCY = 2, F_INDEX = 4, F_STACKS = 8, F_CROSS = 16, F_FILTER = 32 };
 
 /* Generation of the running run; 0 when none runs.  Written under g_ctl. */
 static uint64_t g_gen;
 /* The run's options, written under g_ctl while g_gen is 0 (seqlock: see
  * reset_record). */
 static uint32_t g_opt_flags, g_opt_m, g_opt_frames;
-static uint64_t g_opt_p_bits;
+static uint64_t g_opt_p_bits, g_opt_q_bits; /* sample_rate; timed share of the sampled events */
 
 static pthread_mutex_t g_ctl = PTHREAD_MUTEX_INITIALIZER;
 static cc_profiler_t *g_running; /* under g_ctl */
@@ -219,43 +228,54 @@ static uint64_t g_last_gen;      /* under g_ctl */
 
 /* ---- per-thread records ------------------------------------------------------------ */
 
+/* Every figure but K_ALLOC counts sampled events only (all events at p = 1,
+ * and at p = 1 also the frees of blocks the index does not know). */
 enum {
-	K_ALLOC,
+	/* first cache line: what a sampled allocation touches */
+	K_ALLOC,       /* allocations: the lengths of the completed countdown gaps */
 	K_ALLOC_BYTES,
-	K_FREE,
 	K_FREE_BYTES,
-	K_UNSIZED,
 	K_SAMPLED_ALLOC,
-	K_SAMPLED_FREE,
-	K_UNTRACKED,
 	K_LIVE_REQ,    /* wrapping sums: the run's total is exact, one thread's may be "negative" */
 	K_LIVE_USABLE,
-	K_SAMP_REQ,
-	K_SAMP_USABLE,
+	K_SAMP_USABLE, /* usable bytes of the sampled blocks (requested: K_ALLOC_BYTES) */
+	K_NET_MAX,     /* largest alloc_bytes - free_bytes of this thread ... */
+	/* second: the rest of a free's, and the rare ones */
+	K_FREE,
+	K_SAMPLED_FREE,
+	K_XRECV,
 	K_LAT_SUM_A,
 	K_LAT_SUM_F,
-	K_XRECV,
-	K_NET_MAX,    /* largest alloc_bytes - free_bytes of this thread ... */
+	K_UNSIZED,
+	K_UNTRACKED,
 	K_NET_MAX_AT, /* ... and its alloc_count then */
 	K_NUM
 };
 enum { H_COMMITTED, H_USED, H_FREE_SLOTS, H_LARGEST, H_VALID, H_NUM };
 
 struct prec {
-	/* Owner-only state (no other thread reads these). */
-	int64_t countdown;      /* allocations to the next sampled one */
-	int64_t free_countdown; /* frees to the next timed one (without the index) */
+	/* Owner-only state (no other thread reads these), the part every sampled
+	 * event reads in the first cache line.  The countdown itself is the
+	 * thread's cc__tls_prof (ccmem/alloc.h). */
+	int64_t gap;            /* length of the countdown's current gap */
 	uint64_t rng;
 	double inv_log1mp;      /* 1 / ln(1 - p); 0 when p == 1 */
+	double inv_log1mq;      /* the same for q, the timed share of sampled events */
+	int64_t time_cd[2];     /* sampled allocations / frees to the next timed one */
 	uint32_t flags;
+	uint32_t idx;           /* immutable once the record is published (others read it) */
+	uint64_t last_heap_scan; /* ticks */
+	/* owner-only, used less often */
 	uint32_t lat_m;
 	uint32_t frames;
-	uint32_t pad0;
-	uint64_t last_heap_scan; /* ticks */
+	/* usable size of a plain (unaligned) mimalloc block of a small size,
+	 * by (size + 7) / 8: mimalloc serves such a request from the pages of its
+	 * size class only, so the answer is the same for every block; 0 = not yet
+	 * asked.  Cleared with the record. */
+	uint32_t usable_memo[USABLE_MEMO];
 
 	/* Read by others: gen (atomic), identity (written before gen is published). */
 	uint64_t gen;
-	uint32_t idx;
 	uint32_t owned; /* atomic: 1 while a live thread uses the record */
 	struct prec *next; /* registry list, immutable once published */
 	uint64_t tid;
@@ -263,12 +283,13 @@ struct prec {
 
 	/* Counters: written by the owner (bump), read by the merge (relaxed). */
 	uint64_t k[K_NUM] __attribute__((aligned(64)));
-	uint64_t size_count[NSB];
-	uint64_t size_bytes[NSB];
+	uint64_t size_cb[NSB][2]; /* allocations and bytes per size class (one line) */
 	uint64_t heap[H_NUM];
 	uint64_t flow[FLOW]; /* sampled frees here of blocks of thread index j */
 	uint64_t lat[2][MAXLAT];
 };
+
+_Static_assert(offsetof(struct prec, lat_m) == 64, "a sampled event's owner-only fields fill one cache line");
 
 static struct prec *g_rec_head; /* published with release; push-only */
 static uint32_t g_nrec;         /* under g_reg */
@@ -276,10 +297,23 @@ static pthread_mutex_t g_reg = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct prec *t_rec __attribute__((tls_model("initial-exec")));
+/* The countdown the inline paths decrement (ccmem/alloc.h). */
+_Thread_local struct cc__tprof cc__tls_prof __attribute__((tls_model("initial-exec"))) = {UINT64_MAX, 0};
+
+/* Allocations of the calling thread in its current gap (not yet in K_ALLOC). */
+static inline uint64_t gap_done(const struct prec *r)
+{
+	int64_t done = r->gap - cc__tls_prof.countdown;
+	return done <= 0 ? 0 : (uint64_t)(done < r->gap ? done : r->gap);
+}
 
 static void detach(void *arg)
 {
 	struct prec *r = arg;
+	/* the allocations since the last sampled one count too */
+	if (cc__tls_prof.gen == cc_atomic_load_relaxed_u64(&r->gen))
+		bump(&r->k[K_ALLOC], gap_done(r));
+	cc__tls_prof.gen = UINT64_MAX;
 	/* release: pairs with the acquire in attach; this thread's last counts are
 	 * visible to whoever adopts the record. */
 	cc_atomic_store_release_u32(&r->owned, 0);
@@ -353,15 +387,30 @@ static inline uint64_t rng_next(uint64_t *s)
 /* Allocations until the next sampled one: geometric on {1, 2, ...} with
  * parameter p, so every allocation is sampled with probability exactly p,
  * independently of the others.  G = 1 + floor(ln U / ln(1 - p)), U in (0, 1]. */
-static int64_t next_gap(struct prec *r)
+static int64_t geometric(uint64_t *rng, double inv_log1mp)
 {
-	if (r->inv_log1mp == 0.0)
+	if (inv_log1mp == 0.0)
 		return 1;
-	double u = (double)((rng_next(&r->rng) >> 11) + 1) * 0x1.0p-53;
-	double g = floor(log(u) * r->inv_log1mp);
+	double u = (double)((rng_next(rng) >> 11) + 1) * 0x1.0p-53;
+	double g = floor(log(u) * inv_log1mp);
 	if (!(g < 4e18))
 		return INT64_MAX / 2;
 	return 1 + (int64_t)g;
+}
+
+static int64_t next_gap(struct prec *r)
+{
+	return geometric(&r->rng, r->inv_log1mp);
+}
+
+/* Whether this sampled allocation (which 0) or free (1) is timed: each with
+ * probability q, independently (a countdown with geometric gaps, as above). */
+static inline bool timed(struct prec *r, int which)
+{
+	if (CC_LIKELY(--r->time_cd[which] > 0))
+		return false;
+	r->time_cd[which] = geometric(&r->rng, r->inv_log1mq);
+	return true;
 }
 
 /* First event of this thread in run g: take the run's options and clear the
@@ -376,6 +425,7 @@ static bool reset_record(struct prec *r, uint64_t g)
 	uint32_t m = cc_atomic_load_relaxed_u32(&g_opt_m);
 	uint32_t frames = cc_atomic_load_relaxed_u32(&g_opt_frames);
 	uint64_t pbits = cc_atomic_load_relaxed_u64(&g_opt_p_bits);
+	uint64_t qbits = cc_atomic_load_relaxed_u64(&g_opt_q_bits);
 	/* acquire fence: the option loads above complete before the re-check;
 	 * pairs with the release fence in start between clearing g_gen and
 	 * writing the next run's options. */
@@ -384,13 +434,15 @@ static bool reset_record(struct prec *r, uint64_t g)
 		return false;
 	double p;
 	memcpy(&p, &pbits, sizeof p);
+	double q;
+	memcpy(&q, &qbits, sizeof q);
 
 	uint32_t n = lat_count(m);
 	memset(r->k, 0, sizeof r->k);
-	memset(r->size_count, 0, sizeof r->size_count);
-	memset(r->size_bytes, 0, sizeof r->size_bytes);
+	memset(r->size_cb, 0, sizeof r->size_cb);
 	memset(r->heap, 0, sizeof r->heap);
 	memset(r->flow, 0, sizeof r->flow);
+	memset(r->usable_memo, 0, sizeof r->usable_memo);
 	if (flags & F_LATENCY) {
 		memset(r->lat[0], 0, n * sizeof(uint64_t));
 		memset(r->lat[1], 0, n * sizeof(uint64_t));
@@ -399,9 +451,10 @@ static bool reset_record(struct prec *r, uint64_t g)
 	r->lat_m = m;
 	r->frames = frames;
 	r->inv_log1mp = p >= 1.0 ? 0.0 : 1.0 / log1p(-p);
+	r->inv_log1mq = q >= 1.0 ? 0.0 : 1.0 / log1p(-q);
 	r->rng = (mono_ns() ^ ((uint64_t)r->idx << 40) ^ (uint64_t)(uintptr_t)r) | 1;
-	r->countdown = next_gap(r);
-	r->free_countdown = next_gap(r);
+	r->time_cd[0] = geometric(&r->rng, r->inv_log1mq);
+	r->time_cd[1] = geometric(&r->rng, r->inv_log1mq);
 	r->last_heap_scan = 0;
 	r->tid = (uint64_t)syscall(SYS_gettid);
 	memset(r->name, 0, sizeof r->name);
@@ -412,6 +465,9 @@ static bool reset_record(struct prec *r, uint64_t g)
 	return true;
 }
 
+/* The calling thread's first event in run g (its countdown is of another
+ * run, or none): the record, cleared for the run if need be, and a fresh
+ * countdown.  NULL when no run is on (g == 0) or out of memory. */
 static struct prec *enter_slow(uint64_t g)
 {
 	if (g == 0)
@@ -421,6 +477,9 @@ static struct prec *enter_slow(uint64_t g)
 		return NULL;
 	if (cc_atomic_load_relaxed_u64(&r->gen) != g && !reset_record(r, g))
 		return NULL;
+	r->gap = next_gap(r);
+	cc__tls_prof.countdown = r->gap;
+	cc__tls_prof.gen = g;
 	return r;
 }
 
@@ -436,8 +495,8 @@ static struct prec *enter_slow(uint64_t g)
  * within `maxdisp` slots of its home, and lookups stop there or at EMPTY.
  */
 #define IDX_TABLES 8
-#define IDX_MAX_PROBE 64
-#define IDX_FIRST_SHIFT 12 /* table i has 2^(12 + 2i) slots: keys 32 KiB, then x4 */
+#define IDX_MAX_PROBE 32
+#define IDX_FIRST_SHIFT 14 /* table i has 2^(14 + 2i) slots: keys 128 KiB, then x4 (touched as used) */
 #define KEY_ADDR_BITS 45
 #define KEY_BUSY ((uint64_t)1 << KEY_ADDR_BITS)
 #define KEY_GEN_SHIFT 46
@@ -448,8 +507,9 @@ static struct prec *enter_slow(uint64_t g)
  * parallel one, written before the key is published. */
 struct ipay {
 	uint64_t size;
-	uint64_t t0;  /* ticks at allocation */
-	uint64_t aux; /* owner index << 32 | stack id */
+	uint64_t t0;     /* ticks at allocation */
+	uint64_t aux;    /* owner index << 32 | stack id */
+	uint64_t usable; /* usable size (the free does not ask the allocator again) */
 };
 
 struct islot {
@@ -542,7 +602,7 @@ static bool index_grow(uint32_t hi)
 	return ok;
 }
 
-static bool index_find(const void *ptr, uint64_t g, struct islot *out)
+static inline __attribute__((always_inline)) bool index_find(const void *ptr, uint64_t g, struct islot *out)
 {
 	uint64_t a = (uint64_t)(uintptr_t)ptr >> 3;
 	if (a >> KEY_ADDR_BITS)
@@ -576,7 +636,7 @@ static bool index_find(const void *ptr, uint64_t g, struct islot *out)
 	return false;
 }
 
-static bool index_insert(const void *ptr, uint64_t g, uint64_t size, uint64_t t0, uint64_t aux)
+static bool index_insert(const void *ptr, uint64_t g, uint64_t size, uint64_t t0, uint64_t aux, uint64_t usable)
 {
 	uint64_t a = (uint64_t)(uintptr_t)ptr >> 3;
 	if (a >> KEY_ADDR_BITS)
@@ -603,6 +663,7 @@ static bool index_insert(const void *ptr, uint64_t g, uint64_t size, uint64_t t0
 					cc_atomic_store_relaxed_u64(&e->size, size);
 					cc_atomic_store_relaxed_u64(&e->t0, t0);
 					cc_atomic_store_relaxed_u64(&e->aux, aux);
+					cc_atomic_store_relaxed_u64(&e->usable, usable);
 					uint64_t md = cc_atomic_load_relaxed_u64(&t->maxdisp);
 					while (md < d && !cc_atomic_cas_u64(&t->maxdisp, md, d))
 						md = cc_atomic_load_relaxed_u64(&t->maxdisp);
@@ -617,6 +678,80 @@ static bool index_insert(const void *ptr, uint64_t g, uint64_t size, uint64_t t0
 		if (!index_grow(hi))
 			return false;
 	}
+}
+
+/* ---- filter of sampled blocks ------------------------------------------------------ */
+
+/*
+ * While a run samples (p < 1), frees stay inline unless the filter slot of the
+ * address is nonzero (ccmem/alloc.h: cc__prof_free_inline).  A slot is
+ * tag << 16 | count: count = sampled blocks of run `tag` (the run's
+ * generation, 16 bits) whose address maps there and whose free has not yet
+ * been seen; 0xFFFF sticks.  A sampled allocation increments its slot before
+ * the block is returned, its free decrements it after the index entry is
+ * gone, so a live sampled block's slot is never 0 (no false negatives); other
+ * blocks that share the slot (same 64-byte granule, or an address 64 MiB
+ * apart) take the out-of-line path and miss in the index.  The table is
+ * cleared when a run starts; a hook of an older run still in flight then
+ * finds another tag and leaves the slot alone (or, on an empty slot, marks it
+ * for its old run: a harmless false positive).  Writes happen on sampled
+ * events only (CAS).  Allocated once, kept for the life of the process.
+ */
+#define FILTER_SLOTS CC__PROF_FILTER_SLOTS
+#define FILTER_BYTES (FILTER_SLOTS * sizeof(uint32_t))
+static uint32_t *g_filter; /* under g_ctl */
+
+static inline uint32_t *filter_slot(const void *ptr)
+{
+	return &g_filter[((uintptr_t)ptr >> CC__PROF_FILTER_SHIFT) & (FILTER_SLOTS - 1)];
+}
+
+static void filter_inc(const void *ptr, uint64_t g)
+{
+	uint32_t *s = filter_slot(ptr), tag = (uint32_t)(g & 0xFFFF);
+	for (;;) {
+		uint32_t v = cc_atomic_load_relaxed_u32(s), nv;
+		if (v != 0 && v >> 16 == tag) {
+			if ((v & 0xFFFF) == 0xFFFF)
+				return;
+			nv = v + 1;
+		} else if (v != 0 && (int16_t)(uint16_t)(tag - (v >> 16)) < 0) {
+			return; /* the slot is a newer run's: this hook's run is over */
+		} else {
+			nv = tag << 16 | 1; /* empty, or an older run's */
+		}
+		/* seq_cst CAS: the block is returned (and can reach a free) only after. */
+		if (cc_atomic_cas_u32(s, v, nv))
+			return;
+	}
+}
+
+static void filter_dec(const void *ptr, uint64_t g)
+{
+	uint32_t *s = filter_slot(ptr), tag = (uint32_t)(g & 0xFFFF);
+	for (;;) {
+		uint32_t v = cc_atomic_load_relaxed_u32(s);
+		if (v == 0 || v >> 16 != tag || (v & 0xFFFF) == 0xFFFF)
+			return;
+		if (cc_atomic_cas_u32(s, v, (v & 0xFFFF) == 1 ? 0 : v - 1))
+			return;
+	}
+}
+
+static inline bool filter_hit(const void *ptr)
+{
+	return cc_atomic_load_relaxed_u32(filter_slot(ptr)) != 0;
+}
+
+/* Caller holds g_ctl: the table, empty. */
+static int filter_reset(void)
+{
+	if (g_filter == NULL) {
+		g_filter = map_zeroed(FILTER_BYTES);
+		return g_filter != NULL ? 0 : -1;
+	}
+	madvise(g_filter, FILTER_BYTES, MADV_DONTNEED); /* reads back as zeros */
+	return 0;
 }
 
 /* ---- stack depot --------------------------------------------------------------------- */
@@ -770,13 +905,9 @@ static void heap_summary(struct heapsum *s)
 static void maybe_scan_heap(struct prec *r, uint64_t now)
 {
 #if !CC_PROF_HEAP_AREAS
-	(void)r;
-	(void)now;
-#else
-	if (r->last_heap_scan != 0 &&
-	    (double)(now - r->last_heap_scan) * g_ns_per_tick < HEAP_SCAN_MS * 1e6)
-		return;
 	r->last_heap_scan = now;
+#else
+	r->last_heap_scan = now; /* the caller checked: HEAP_SCAN_MS since the last scan */
 	struct heapsum s;
 	heap_summary(&s);
 	cc_atomic_store_relaxed_u64(&r->heap[H_COMMITTED], s.committed);
@@ -788,6 +919,21 @@ static void maybe_scan_heap(struct prec *r, uint64_t now)
 }
 
 /* ---- the hooks ----------------------------------------------------------------------- */
+
+/*
+ * Allocation.  Every allocation of a run decrements the thread's countdown
+ * (cc__tls_prof: inline in ccmem/alloc.h in the plain mode, in cc__prof_alloc
+ * otherwise); the one that brings it to 0 is sampled (sampled_alloc), draws
+ * the next gap, and adds the gap just completed to K_ALLOC, so K_ALLOC counts
+ * every allocation up to the thread's latest sampled one (the ones since are
+ * added by the thread itself at exit, snapshot or stop: gap_done).  At p = 1
+ * every gap is 1 and every allocation is sampled.
+ *
+ * Free.  A sampled block's free finds it in the index (sampled_free).  At
+ * p < 1 the filter sends only possible sampled blocks here, and frees of other
+ * blocks are not counted (the report scales the sampled ones); at p = 1 every
+ * free comes here and is counted.
+ */
 
 /* The glue's own allocation/free for an event the profiler only counts.  With
  * the profiler the only mode bit (backend = the plain one, no fill, no
@@ -813,23 +959,6 @@ static inline void plain_free(void *ptr, size_t size, bool sized, uint32_t mode)
 		cc__glue_free(ptr, size, sized, mode);
 }
 
-static inline void count_alloc(struct prec *r, uint64_t counted)
-{
-	bump(&r->k[K_ALLOC], 1);
-	bump(&r->k[K_ALLOC_BYTES], counted);
-	/* this thread's own high-water mark (exact peak of a one-thread run) */
-	uint64_t net = rd(&r->k[K_ALLOC_BYTES]) - rd(&r->k[K_FREE_BYTES]);
-	if ((int64_t)net > (int64_t)rd(&r->k[K_NET_MAX])) {
-		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX], net);
-		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX_AT], rd(&r->k[K_ALLOC]));
-	}
-	if (r->flags & F_SIZES) {
-		unsigned b = size_class(counted);
-		bump(&r->size_count[b], 1);
-		bump(&r->size_bytes[b], counted);
-	}
-}
-
 static inline void count_free(struct prec *r, uint64_t size, bool sized)
 {
 	bump(&r->k[K_FREE], 1);
@@ -845,108 +974,170 @@ static inline void lat_record(struct prec *r, int which, uint64_t dt)
 	bump(&r->k[which ? K_LAT_SUM_F : K_LAT_SUM_A], dt);
 }
 
-__attribute__((noinline)) CC__HOOK_TEXT static void *sampled_alloc(struct prec *r, uint64_t g, size_t size,
+static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r, uint64_t g, size_t size,
                                                                    size_t align, bool zero, size_t counted,
                                                                    uint32_t mode)
 {
-	r->countdown = next_gap(r);
-	uint64_t t0 = ticks();
+	uint64_t gap = (uint64_t)r->gap;
+	r->gap = next_gap(r);
+	cc__tls_prof.countdown = r->gap;
+	uint32_t flags = r->flags;
+	bool timing = (flags & F_LATENCY) && timed(r, 0);
+	uint64_t t0 = timing ? ticks() : cc_atomic_load_relaxed_u64(&g_coarse_ticks);
 	void *p = plain_alloc(size, align, zero, counted, mode);
-	uint64_t t1 = (r->flags & F_LATENCY) ? ticks() : t0;
-	if (p == NULL)
+	uint64_t t1 = timing ? ticks() : t0;
+	if (p == NULL) {
+		bump(&r->k[K_ALLOC], gap - 1); /* the failed one is no allocation */
 		return NULL;
-	count_alloc(r, counted);
+	}
+	uint64_t nalloc = rd(&r->k[K_ALLOC]) + gap;
+	uint64_t abytes = rd(&r->k[K_ALLOC_BYTES]) + counted;
+	cc_atomic_store_relaxed_u64(&r->k[K_ALLOC], nalloc);
+	cc_atomic_store_relaxed_u64(&r->k[K_ALLOC_BYTES], abytes);
 	bump(&r->k[K_SAMPLED_ALLOC], 1);
-	if (r->flags & F_LATENCY)
+	/* this thread's own high-water mark (exact peak of a one-thread run at p = 1) */
+	uint64_t net = abytes - rd(&r->k[K_FREE_BYTES]);
+	if ((int64_t)net > (int64_t)rd(&r->k[K_NET_MAX])) {
+		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX], net);
+		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX_AT], nalloc);
+	}
+	if (flags & F_SIZES) {
+		unsigned b = size_class(counted);
+		bump(&r->size_cb[b][0], 1);
+		bump(&r->size_cb[b][1], counted);
+	}
+	if (timing)
 		lat_record(r, 0, t1 - t0);
-	uint64_t usable = cc__backend_usable_size(p, (mode & CC_MODE_FOREIGN) != 0);
-	bump(&r->k[K_SAMP_REQ], counted);
+	uint64_t usable;
+#if !CC_NO_MIMALLOC
+	if (CC_LIKELY(mode == CC_MODE_PROFILER)) { /* the plain mode's blocks are mimalloc's */
+		size_t w = (size + 7) / 8;
+		if (align == 0 && w < USABLE_MEMO) {
+			usable = r->usable_memo[w];
+			if (CC_UNLIKELY(usable == 0))
+				usable = r->usable_memo[w] = (uint32_t)mi_usable_size(p);
+		} else {
+			usable = mi_usable_size(p);
+		}
+	} else
+#endif
+		usable = cc__backend_usable_size(p, (mode & CC_MODE_FOREIGN) != 0);
 	bump(&r->k[K_SAMP_USABLE], usable);
-	if (r->flags & F_INDEX) {
-		uint32_t stack = (r->flags & F_STACKS) ? capture_stack(r) : 0;
-		if (index_insert(p, g, counted, t0, (uint64_t)r->idx << 32 | stack)) {
+	if (flags & F_INDEX) {
+		if (flags & F_FILTER)
+			filter_inc(p, g);
+		uint32_t stack = (flags & F_STACKS) ? capture_stack(r) : 0;
+		if (index_insert(p, g, counted, t0, (uint64_t)r->idx << 32 | stack, usable)) {
 			bump(&r->k[K_LIVE_REQ], counted);
 			bump(&r->k[K_LIVE_USABLE], usable);
 		} else {
+			if (flags & F_FILTER)
+				filter_dec(p, g);
 			bump(&r->k[K_UNTRACKED], 1);
 		}
 	}
-	maybe_scan_heap(r, t1);
+	/* signed: t1 is the coarse clock unless this event was timed, so it can
+	 * be a little behind the last scan's time */
+	if (CC_UNLIKELY((int64_t)(t1 - r->last_heap_scan) >= (int64_t)g_heap_scan_ticks))
+		maybe_scan_heap(r, t1);
 	return p;
 }
 
 CC__HOOK_TEXT void *cc__prof_alloc(size_t size, size_t align, bool zero, size_t counted, uint32_t mode)
 {
-	struct prec *r = t_rec;
 	/* relaxed: only chooses whether and where to count; enter_slow re-reads
-	 * with acquire before taking the run's options. */
+	 * with acquire before taking the run's options.  The thread's countdown
+	 * is of run g exactly when its record is (both set by enter_slow). */
 	uint64_t g = cc_atomic_load_relaxed_u64(&g_gen);
-	if (CC_UNLIKELY(r == NULL || cc_atomic_load_relaxed_u64(&r->gen) != g)) {
+	struct prec *r = t_rec;
+	if (CC_UNLIKELY(cc__tls_prof.gen != g)) {
 		r = enter_slow(g);
 		if (r == NULL)
 			return cc__glue_alloc(size, align, zero, counted, mode);
 	}
-	if (CC_LIKELY(--r->countdown > 0)) {
+	if (CC_LIKELY(--cc__tls_prof.countdown > 0)) {
 		void *p = plain_alloc(size, align, zero, counted, mode);
-		if (CC_LIKELY(p != NULL))
-			count_alloc(r, counted);
+		if (CC_UNLIKELY(p == NULL))
+			cc__tls_prof.countdown++; /* not an allocation */
 		return p;
 	}
 	return sampled_alloc(r, g, size, align, zero, counted, mode);
 }
 
-static void sampled_free(struct prec *r, struct islot e, void *ptr, size_t size, bool sized, uint32_t mode)
+/* From the inline path (ccmem/alloc.h): the thread's countdown is of the
+ * published run and about to reach 0, the mode was exactly "profiler". */
+CC__HOOK_TEXT void *cc__prof_alloc_sampled(size_t size, size_t align, bool zero, size_t counted)
 {
+	cc__tls_prof.countdown--;
+	return sampled_alloc(t_rec, cc__tls_prof.gen, size, align, zero, counted, CC_MODE_PROFILER);
+}
+
+static inline __attribute__((always_inline)) void sampled_free(struct prec *r, uint64_t g, struct islot e, void *ptr, size_t size, bool sized,
+                         uint32_t mode)
+{
+	uint32_t flags = r->flags;
 	uint64_t bsize = cc_atomic_load_relaxed_u64(&e.pay->size);
 	uint64_t aux = cc_atomic_load_relaxed_u64(&e.pay->aux);
-	uint64_t usable = cc__backend_usable_size(ptr, (mode & CC_MODE_FOREIGN) != 0);
+	uint64_t usable = cc_atomic_load_relaxed_u64(&e.pay->usable);
 	/* release: our reads of the payload stay before the slot can be claimed
 	 * again (the claimer's seq_cst CAS reads this store). */
 	cc_atomic_store_release_u64(e.key, KEY_TOMB);
+	if (flags & F_FILTER)
+		filter_dec(ptr, g);
 	count_free(r, sized ? size : bsize, true);
 	bump(&r->k[K_SAMPLED_FREE], 1);
 	bump(&r->k[K_LIVE_REQ], (uint64_t)0 - bsize);
 	bump(&r->k[K_LIVE_USABLE], (uint64_t)0 - usable);
 	uint32_t owner = (uint32_t)(aux >> 32);
-	if ((r->flags & F_CROSS) && owner != r->idx) {
+	if ((flags & F_CROSS) && owner != r->idx) {
 		bump(&r->flow[owner < FLOW ? owner : FLOW - 1], 1);
 		bump(&r->k[K_XRECV], 1);
 	}
-	uint64_t t0 = (r->flags & F_LATENCY) ? ticks() : 0;
-	plain_free(ptr, size, sized, mode);
-	if (r->flags & F_LATENCY)
+	if ((flags & F_LATENCY) && timed(r, 1)) {
+		uint64_t t0 = ticks();
+		plain_free(ptr, size, sized, mode);
 		lat_record(r, 1, ticks() - t0);
+	} else {
+		plain_free(ptr, size, sized, mode);
+	}
 }
 
 void cc__prof_free(void *ptr, size_t size, bool sized, uint32_t mode)
 {
-	struct prec *r = t_rec;
 	uint64_t g = cc_atomic_load_relaxed_u64(&g_gen); /* relaxed: as in cc__prof_alloc */
-	if (CC_UNLIKELY(r == NULL || cc_atomic_load_relaxed_u64(&r->gen) != g)) {
+	struct prec *r = t_rec;
+	if (CC_UNLIKELY(cc__tls_prof.gen != g)) {
 		r = enter_slow(g);
 		if (r == NULL) {
 			cc__glue_free(ptr, size, sized, mode);
 			return;
 		}
 	}
-	if (r->flags & F_INDEX) {
+	uint32_t flags = r->flags;
+	if (flags & F_INDEX) {
+		/* sampling (F_FILTER): only a possible sampled block is looked up */
 		struct islot e;
-		if (index_find(ptr, g, &e)) {
-			sampled_free(r, e, ptr, size, sized, mode);
+		if ((!(flags & F_FILTER) || filter_hit(ptr)) && index_find(ptr, g, &e)) {
+			sampled_free(r, g, e, ptr, size, sized, mode);
 			return;
 		}
-	} else if ((r->flags & F_LATENCY) && --r->free_countdown <= 0) {
-		/* No index: frees are sampled by their own countdown. */
-		r->free_countdown = next_gap(r);
-		count_free(r, size, sized);
+		/* sampling: other blocks are not counted; at p = 1 a block from
+		 * before the run is counted, not timed */
+		if (!(flags & F_FILTER))
+			count_free(r, size, sized);
+		plain_free(ptr, size, sized, mode);
+		return;
+	}
+	/* p = 1 without the index: every free is a sampled one (timed as such) */
+	count_free(r, size, sized);
+	bump(&r->k[K_SAMPLED_FREE], 1);
+	if ((flags & F_LATENCY) && timed(r, 1)) {
 		uint64_t t0 = ticks();
 		plain_free(ptr, size, sized, mode);
 		lat_record(r, 1, ticks() - t0);
-		bump(&r->k[K_SAMPLED_FREE], 1);
-		return;
+	} else {
+		plain_free(ptr, size, sized, mode);
 	}
-	count_free(r, size, sized);
-	plain_free(ptr, size, sized, mode);
 }
 
 /* ---- the profiler object ------------------------------------------------------------- */
@@ -956,6 +1147,9 @@ enum { ST_IDLE, ST_RUNNING, ST_STOPPED };
 typedef struct {
 	uint64_t k[K_NUM];
 	uint64_t size_count[NSB], size_bytes[NSB];
+	/* allocations per sampled allocation: what a sampled figure is
+	 * multiplied by (1 at p = 1; see the estimators in ccmem/profiler.h) */
+	double scale;
 } merged_counts_t;
 
 struct cc_profiler {
@@ -1024,7 +1218,16 @@ static double to_sec(const cc_profiler_t *p, uint64_t t)
 	return t > p->start_ticks ? (double)(t - p->start_ticks) * g_ns_per_tick * 1e-9 : 0.0;
 }
 
-/* Sums the counters of run p->gen over every record. */
+/* The calling thread's allocations of run g since its last sampled one. */
+static uint64_t own_gap(uint64_t g)
+{
+	struct prec *self = t_rec;
+	if (self == NULL || cc__tls_prof.gen != g || cc_atomic_load_relaxed_u64(&self->gen) != g)
+		return 0;
+	return gap_done(self);
+}
+
+/* Sums the counters of run p->gen over every record, and the scale. */
 static void merge_counts(const cc_profiler_t *p, merged_counts_t *m)
 {
 	memset(m, 0, sizeof *m);
@@ -1035,15 +1238,65 @@ static void merge_counts(const cc_profiler_t *p, merged_counts_t *m)
 		for (int i = 0; i < K_NUM; i++)
 			m->k[i] += rd(&r->k[i]);
 		for (int i = 0; i < NSB; i++) {
-			m->size_count[i] += rd(&r->size_count[i]);
-			m->size_bytes[i] += rd(&r->size_bytes[i]);
+			m->size_count[i] += rd(&r->size_cb[i][0]);
+			m->size_bytes[i] += rd(&r->size_cb[i][1]);
 		}
 	}
+	m->k[K_ALLOC] += own_gap(p->gen);
+	if (p->opt.sample_rate >= 1.0)
+		m->scale = 1.0;
+	else if (m->k[K_SAMPLED_ALLOC] > 0 && m->k[K_ALLOC] >= m->k[K_SAMPLED_ALLOC])
+		m->scale = (double)m->k[K_ALLOC] / (double)m->k[K_SAMPLED_ALLOC];
+	else
+		m->scale = 1.0 / p->opt.sample_rate;
+}
+
+/* A sampled figure scaled to all events. */
+static uint64_t est(const merged_counts_t *m, uint64_t v)
+{
+	return m->scale == 1.0 ? v : (uint64_t)llround((double)v * m->scale);
 }
 
 static uint64_t current_of(const merged_counts_t *m)
 {
-	return m->k[K_ALLOC_BYTES] > m->k[K_FREE_BYTES] ? m->k[K_ALLOC_BYTES] - m->k[K_FREE_BYTES] : 0;
+	return m->k[K_ALLOC_BYTES] > m->k[K_FREE_BYTES] ? est(m, m->k[K_ALLOC_BYTES] - m->k[K_FREE_BYTES]) : 0;
+}
+
+/* out[i] = raw[i] * scale rounded so that the sum is exactly `target`
+ * (largest remainders; target within n of the plain sum). */
+static void apportion(const uint64_t *raw, size_t n, double scale, uint64_t target, uint64_t *out)
+{
+	double frac[NSB];
+	uint64_t sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		double v = (double)raw[i] * scale;
+		out[i] = (uint64_t)v;
+		frac[i] = raw[i] ? v - (double)out[i] : -1.0;
+		sum += out[i];
+	}
+	while (sum < target) {
+		size_t best = n;
+		for (size_t i = 0; i < n; i++)
+			if (frac[i] >= 0 && (best == n || frac[i] > frac[best]))
+				best = i;
+		if (best == n)
+			break;
+		out[best]++;
+		frac[best] = -1.0;
+		sum++;
+	}
+}
+
+/* The size classes scaled: counts summing to the allocations (when every
+ * sampled allocation was classed), bytes to the estimated bytes. */
+static void scaled_sizes(const merged_counts_t *m, uint64_t *count, uint64_t *bytes)
+{
+	uint64_t nraw = 0;
+	for (int i = 0; i < NSB; i++)
+		nraw += m->size_count[i];
+	bool all = nraw == m->k[K_SAMPLED_ALLOC];
+	apportion(m->size_count, NSB, m->scale, all ? m->k[K_ALLOC] : 0, count);
+	apportion(m->size_bytes, NSB, m->scale, all ? est(m, m->k[K_ALLOC_BYTES]) : 0, bytes);
 }
 
 /* Caller holds tl_lock.  One timeline tick at `now` (ticks). */
@@ -1057,7 +1310,7 @@ static void timeline_tick(cc_profiler_t *p, uint64_t now, bool force_point)
 		p->peak = cur;
 		p->peak_t = t;
 	}
-	uint64_t k3[3] = {m.k[K_ALLOC], m.k[K_FREE], m.k[K_ALLOC_BYTES]};
+	uint64_t k3[3] = {m.k[K_ALLOC], est(&m, m.k[K_FREE]), est(&m, m.k[K_ALLOC_BYTES])};
 	double dt = t - p->last_t;
 	if (dt > 1e-6) {
 		double alpha = 1.0 - exp(-dt / 1.0); /* time constant 1 s */
@@ -1081,9 +1334,10 @@ static void timeline_tick(cc_profiler_t *p, uint64_t now, bool force_point)
 	cc_profiler_timeline_point_t *pt = &p->tl[p->tl_len++];
 	pt->t = t;
 	pt->current = cur;
-	pt->alloc_count = m.k[K_ALLOC];
-	pt->free_count = m.k[K_FREE];
-	memcpy(pt->size_counts, m.size_count, sizeof pt->size_counts);
+	pt->alloc_count = k3[0];
+	pt->free_count = k3[1];
+	uint64_t bytes[NSB];
+	scaled_sizes(&m, pt->size_counts, bytes);
 }
 
 static void *timeline_main(void *arg)
@@ -1102,7 +1356,9 @@ static void *timeline_main(void *arg)
 			rc = pthread_cond_timedwait(&p->tl_cond, &p->tl_lock, &ts);
 		if (p->tl_quit)
 			break;
-		timeline_tick(p, ticks(), false);
+		uint64_t now = ticks();
+		cc_atomic_store_relaxed_u64(&g_coarse_ticks, now);
+		timeline_tick(p, now, false);
 	}
 	pthread_mutex_unlock(&p->tl_lock);
 	return NULL;
@@ -1124,13 +1380,15 @@ void cc_profiler_options_init(cc_profiler_options_t *o)
 	o->timeline_interval_ms = 10;
 	o->max_leak_records = 65536;
 	o->max_stack_frames = 16;
+	o->latency_sample_rate = 0.125;
 }
 
 cc_profiler_t *cc_profiler_create(const cc_profiler_options_t *o)
 {
 	if (o == NULL || !(o->sample_rate > 0.0 && o->sample_rate <= 1.0) ||
 	    o->latency_buckets < CC_PROFILER_MIN_LATENCY_BUCKETS || o->latency_buckets > CC_PROFILER_MAX_LATENCY_BUCKETS ||
-	    o->timeline_interval_ms == 0 || o->timeline_interval_ms > 60000 || o->max_stack_frames > MAX_FRAMES) {
+	    o->timeline_interval_ms == 0 || o->timeline_interval_ms > 60000 || o->max_stack_frames > MAX_FRAMES ||
+	    !(o->latency_sample_rate > 0.0 && o->latency_sample_rate <= 1.0)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1172,15 +1430,24 @@ static int begin_run(cc_profiler_t *p)
 	cc_atomic_store_relaxed_u64(&g_gen, 0);
 	cc_atomic_fence_release();
 	const cc_profiler_options_t *o = &p->opt;
+	bool sampling = o->sample_rate < 1.0;
 	uint32_t flags = (o->track_sizes ? F_SIZES : 0) | (o->track_latency ? F_LATENCY : 0) |
-	                 (o->track_cross_thread || o->detect_leaks ? F_INDEX : 0) |
-	                 (o->capture_stacks && o->detect_leaks ? F_STACKS : 0) | (o->track_cross_thread ? F_CROSS : 0);
+	                 (o->track_cross_thread || o->detect_leaks || sampling ? F_INDEX : 0) |
+	                 (o->capture_stacks && o->detect_leaks ? F_STACKS : 0) | (o->track_cross_thread ? F_CROSS : 0) |
+	                 (sampling ? F_FILTER : 0);
+	if (sampling && filter_reset() != 0)
+		return -1;
 	uint64_t pbits;
 	memcpy(&pbits, &o->sample_rate, sizeof pbits);
 	cc_atomic_store_relaxed_u32(&g_opt_flags, flags);
 	cc_atomic_store_relaxed_u32(&g_opt_m, p->lat_m);
 	cc_atomic_store_relaxed_u32(&g_opt_frames, o->max_stack_frames);
 	cc_atomic_store_relaxed_u64(&g_opt_p_bits, pbits);
+	/* a sampled event is timed with probability q: events overall with
+	 * probability min(sample_rate, latency_sample_rate) */
+	double q = o->latency_sample_rate >= o->sample_rate ? 1.0 : o->latency_sample_rate / o->sample_rate;
+	memcpy(&pbits, &q, sizeof pbits);
+	cc_atomic_store_relaxed_u64(&g_opt_q_bits, pbits);
 
 	pthread_mutex_lock(&p->tl_lock); /* the timeline thread reads gen and the timeline */
 	p->gen = g;
@@ -1194,12 +1461,19 @@ static int begin_run(cc_profiler_t *p)
 	memset(p->last_k, 0, sizeof p->last_k);
 	p->last_t = 0;
 	p->start_ticks = ticks();
+	cc_atomic_store_relaxed_u64(&g_coarse_ticks, p->start_ticks);
 	p->start_ns = mono_ns();
 	p->start_unix = unix_now();
 	pthread_mutex_unlock(&p->tl_lock);
 	/* release: pairs with the acquire in reset_record; options first. */
 	cc_atomic_store_release_u64(&g_gen, g);
 	return 0;
+}
+
+/* The glue's inline paths for run p->gen (caller holds g_ctl). */
+static void publish_run(const cc_profiler_t *p)
+{
+	cc__config_set_profiler(p->gen, p->opt.sample_rate < 1.0 ? g_filter : NULL);
 }
 
 int cc_profiler_start(cc_profiler_t *p)
@@ -1224,7 +1498,11 @@ int cc_profiler_start(cc_profiler_t *p)
 		return -1;
 	}
 	clear_reports(p);
-	begin_run(p);
+	if (begin_run(p) != 0) {
+		pthread_mutex_unlock(&g_ctl);
+		errno = ENOMEM;
+		return -1;
+	}
 	p->tl_quit = false;
 	if (pthread_create(&p->tl_thread, NULL, timeline_main, p) != 0) {
 		cc_atomic_store_release_u64(&g_gen, 0);
@@ -1235,7 +1513,7 @@ int cc_profiler_start(cc_profiler_t *p)
 	p->tl_started = true;
 	p->state = ST_RUNNING;
 	g_running = p;
-	cc__config_update_mode(CC_MODE_PROFILER, 0);
+	publish_run(p);
 	pthread_mutex_unlock(&g_ctl);
 	return 0;
 }
@@ -1527,7 +1805,7 @@ static void fragmentation(cc_profiler_t *p, cc_profiler_report_t *r, const merge
 	if (live_usable > 0 && live_req > 0 && live_req <= live_usable)
 		f->internal_fragmentation = 1.0 - (double)live_req / (double)live_usable;
 	else if (m->k[K_SAMP_USABLE] > 0)
-		f->internal_fragmentation = 1.0 - (double)m->k[K_SAMP_REQ] / (double)m->k[K_SAMP_USABLE];
+		f->internal_fragmentation = 1.0 - (double)m->k[K_ALLOC_BYTES] / (double)m->k[K_SAMP_USABLE];
 	f->source = "none";
 #if CC_SANITIZER_BUILD
 	(void)p;
@@ -1582,7 +1860,6 @@ static cc_profiler_report_t *build_report(cc_profiler_t *p, bool running, uint64
 	r->options = p->opt;
 	r->running = running;
 	r->sample_rate = p->opt.sample_rate;
-	double inv_p = 1.0 / p->opt.sample_rate;
 
 	/* time: ticks -> seconds; the run itself refines the TSC calibration */
 	double ns_per_tick = g_ns_per_tick;
@@ -1598,6 +1875,7 @@ static cc_profiler_report_t *build_report(cc_profiler_t *p, bool running, uint64
 	if (running)
 		timeline_tick(p, now, true);
 	merge_counts(p, &m);
+	double inv_p = m.scale; /* what sampled figures are scaled by */
 	uint64_t cur = current_of(&m);
 	if (cur >= p->peak) {
 		p->peak = cur;
@@ -1614,7 +1892,7 @@ static cc_profiler_report_t *build_report(cc_profiler_t *p, bool running, uint64
 			only = rec;
 		}
 	}
-	if (contributors == 1 && rd(&only->k[K_NET_MAX]) > p->peak) {
+	if (contributors == 1 && est(&m, rd(&only->k[K_NET_MAX])) > p->peak) {
 		uint64_t at = rd(&only->k[K_NET_MAX_AT]);
 		double t0 = 0, c0 = 0, t = r->duration_seconds;
 		for (size_t i = 0; i < p->tl_len; i++) {
@@ -1626,13 +1904,13 @@ static cc_profiler_report_t *build_report(cc_profiler_t *p, bool running, uint64
 			t0 = t1;
 			c0 = c1;
 		}
-		p->peak = rd(&only->k[K_NET_MAX]);
+		p->peak = est(&m, rd(&only->k[K_NET_MAX]));
 		p->peak_t = t;
 	}
 	r->peak_allocated = p->peak;
 	/* tick times come from the TSC: keep them inside the run's wall time */
 	r->peak_time = p->peak_t < r->duration_seconds ? p->peak_t : r->duration_seconds;
-	r->peak_allocated_upper_bound = m.k[K_NET_MAX] > p->peak ? m.k[K_NET_MAX] : p->peak;
+	r->peak_allocated_upper_bound = est(&m, m.k[K_NET_MAX]) > p->peak ? est(&m, m.k[K_NET_MAX]) : p->peak;
 	r->alloc_rate_ewma = p->ewma[0];
 	r->free_rate_ewma = p->ewma[1];
 	r->bytes_rate_ewma = p->ewma[2];
@@ -1647,9 +1925,9 @@ static cc_profiler_report_t *build_report(cc_profiler_t *p, bool running, uint64
 	pthread_mutex_unlock(&p->tl_lock);
 
 	r->alloc_count = m.k[K_ALLOC];
-	r->free_count = m.k[K_FREE];
-	r->alloc_bytes = m.k[K_ALLOC_BYTES];
-	r->free_bytes = m.k[K_FREE_BYTES];
+	r->free_count = est(&m, m.k[K_FREE]);
+	r->alloc_bytes = est(&m, m.k[K_ALLOC_BYTES]);
+	r->free_bytes = est(&m, m.k[K_FREE_BYTES]);
 	r->unsized_free_count = m.k[K_UNSIZED];
 	r->current_allocated = cur;
 	r->sampled_allocs = m.k[K_SAMPLED_ALLOC];
@@ -1661,11 +1939,13 @@ static cc_profiler_report_t *build_report(cc_profiler_t *p, bool running, uint64
 		r->bytes_rate = (double)r->alloc_bytes / r->duration_seconds;
 	}
 
-	/* size histogram */
+	/* size histogram (scaled: a class with a sample reports at least 1) */
 	cc_profiler_size_histogram_t *sh = &r->size_histogram;
+	uint64_t hcount[NSB], hbytes[NSB];
+	scaled_sizes(&m, hcount, hbytes);
 	for (unsigned b = 0; b < NSB; b++) {
-		sh->total_count += m.size_count[b];
-		sh->total_bytes += m.size_bytes[b];
+		sh->total_count += hcount[b];
+		sh->total_bytes += hbytes[b];
 		if (m.size_count[b] == 0)
 			continue;
 		cc_profiler_size_bucket_t *sb = &sh->buckets[sh->bucket_count++];
@@ -1675,8 +1955,8 @@ static cc_profiler_report_t *build_report(cc_profiler_t *p, bool running, uint64
 		else
 			snprintf(sb->label, sizeof sb->label, "%llu-%llu", (unsigned long long)sb->lo,
 			         (unsigned long long)sb->hi);
-		sb->count = m.size_count[b];
-		sb->bytes = m.size_bytes[b];
+		sb->count = hcount[b];
+		sb->bytes = hbytes[b];
 	}
 
 	/* latency, per thread records -> sums */
@@ -1752,10 +2032,10 @@ static cc_profiler_report_t *build_report(cc_profiler_t *p, bool running, uint64
 			memcpy(ts->thread_name, rec->name, sizeof ts->thread_name);
 			ts->thread_name[sizeof ts->thread_name - 1] = '\0';
 			ts->index = rec->idx;
-			ts->alloc_count = rd(&rec->k[K_ALLOC]);
-			ts->free_count = rd(&rec->k[K_FREE]);
-			ts->alloc_bytes = rd(&rec->k[K_ALLOC_BYTES]);
-			ts->free_bytes = rd(&rec->k[K_FREE_BYTES]);
+			ts->alloc_count = rd(&rec->k[K_ALLOC]) + (rec == t_rec ? own_gap(p->gen) : 0);
+			ts->free_count = est(&m, rd(&rec->k[K_FREE]));
+			ts->alloc_bytes = est(&m, rd(&rec->k[K_ALLOC_BYTES]));
+			ts->free_bytes = est(&m, rd(&rec->k[K_FREE_BYTES]));
 			ts->cross_thread_frees_received = (uint64_t)llround((double)rd(&rec->k[K_XRECV]) * inv_p);
 			ts->cross_thread_frees_sent =
 			    rec->idx < FLOW - 1 ? (uint64_t)llround((double)xsent[rec->idx] * inv_p) : 0;
@@ -1803,7 +2083,7 @@ int cc_profiler_stop(cc_profiler_t *p)
 		return -1;
 	}
 	uint64_t now = ticks(), now_ns = mono_ns();
-	cc__config_update_mode(0, CC_MODE_PROFILER);
+	cc__config_set_profiler(0, NULL);
 	cc_atomic_store_release_u64(&g_gen, 0);
 	pthread_mutex_lock(&p->tl_lock);
 	p->tl_quit = true;
@@ -1887,7 +2167,8 @@ int cc_profiler_reset(cc_profiler_t *p)
 		index_reset();
 		report_free(p->snap);
 		p->snap = NULL;
-		begin_run(p);
+		(void)begin_run(p); /* cannot fail: a sampling run has its filter already */
+		publish_run(p);
 	} else {
 		clear_reports(p);
 		p->state = ST_IDLE;

@@ -382,6 +382,8 @@ void cc__prof_json(cc__sb_t *b, const cc_profiler_report_t *r)
 	KU("timeline_interval_ms", o->timeline_interval_ms);
 	KU("max_leak_records", o->max_leak_records);
 	KU("max_stack_frames", o->max_stack_frames);
+	cc__sb_puts(b, ",\"latency_sample_rate\":");
+	json_num(b, o->latency_sample_rate);
 	cc__sb_puts(b, "}}\n");
 }
 

@@ -3,9 +3,12 @@
  * (alloc/profiler*.c) share.  Not installed.
  *
  * The glue's out-of-line paths test CC_MODE_PROFILER once; while it is set
- * they hand the call to cc__prof_alloc / cc__prof_free, which count it, and
- * for a sampled event time it and index the block, around cc__glue_alloc /
- * cc__glue_free (the glue's own backend dispatch, fill and statistics).
+ * they hand the call to cc__prof_alloc / cc__prof_free, which count it down,
+ * and for a sampled event count, time and index the block, around
+ * cc__glue_alloc / cc__glue_free (the glue's own backend dispatch, fill and
+ * statistics).  In the plain mode the unsampled events never get here (the
+ * inline path in ccmem/alloc.h), and the sampled allocation enters through
+ * cc__prof_alloc_sampled.
  */
 #ifndef CCMEM_ALLOC_PROFILER_INTERNAL_H
 #define CCMEM_ALLOC_PROFILER_INTERNAL_H

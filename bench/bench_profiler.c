@@ -15,13 +15,16 @@
  * Every cell is the median of --rounds runs, the variants interleaved inside
  * each round (rotated) so drift cancels; ratios are to "none" of the same run.
  *
- *   bench_profiler [--rounds N] [--ops N] [--threads N] [--json FILE] [--csv FILE]
- *   bench_profiler --only VARIANT --workload W [--ops N] [--threads N]
+ *   bench_profiler [--rounds N] [--ops N] [--threads N] [--latency-rate Q] [--json FILE] [--csv FILE]
+ *   bench_profiler --only VARIANT --workload W [--ops N] [--threads N] [--rate P] [--latency-rate Q]
  *
  * --only runs one cell once (VARIANT: none, rate_0.01, rate_1.0_full,
  * rate_1.0_full_stacks): for instruction counts under callgrind, where a
  * loaded machine makes wall time useless (two runs with different --ops give
- * instructions per operation by difference).
+ * instructions per operation by difference).  --rate P runs the sampled
+ * variant at rate P instead of 0.01 (to split the cost of the inline path
+ * from that of the sampled events); --latency-rate Q sets the profilers'
+ * latency_sample_rate (default 0.125; 1 times every sampled event).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -40,6 +43,8 @@ enum { W_CHURN, W_XTHREAD, W_PAIR, NW };
 static const char *const wkey[NW] = {"churn", "xthread", "pair"};
 
 static size_t g_ops = 2000000;
+static double g_low_rate = 0.01; /* the sampled variant's rate (--rate, for experiments) */
+static double g_lat_rate = -1;    /* latency_sample_rate (--latency-rate); < 0: the default */
 static int g_rounds = 7;
 static int g_threads = 2;
 
@@ -149,8 +154,10 @@ static cc_profiler_t *profiler_for(int v)
 		return NULL;
 	cc_profiler_options_t o;
 	cc_profiler_options_init(&o);
+	if (g_lat_rate > 0)
+		o.latency_sample_rate = g_lat_rate;
 	if (v == V_R001) {
-		o.sample_rate = 0.01;
+		o.sample_rate = g_low_rate;
 	} else {
 		o.sample_rate = 1.0;
 		o.track_per_thread = true;
@@ -211,6 +218,10 @@ int main(int argc, char **argv)
 			g_ops = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
 			g_threads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc)
+			g_low_rate = strtod(argv[++i], NULL);
+		else if (strcmp(argv[i], "--latency-rate") == 0 && i + 1 < argc)
+			g_lat_rate = strtod(argv[++i], NULL);
 		else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
 			json = argv[++i];
 		else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc)
@@ -234,8 +245,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		} else {
-			fprintf(stderr, "usage: %s [--rounds N] [--ops N] [--threads N] [--json FILE] [--csv FILE]\n"
-			                "       %s --only VARIANT --workload W [--ops N] [--threads N]\n",
+			fprintf(stderr, "usage: %s [--rounds N] [--ops N] [--threads N] [--latency-rate Q] [--json FILE] [--csv FILE]\n"
+			                "       %s --only VARIANT --workload W [--ops N] [--threads N] [--rate P] [--latency-rate Q]\n",
 			        argv[0], argv[0]);
 			return 2;
 		}

@@ -17,6 +17,13 @@
 /* Closed (0) until the environment has been read. */
 uint64_t cc__alloc_gate = 0;
 uint32_t cc__alloc_stats_fast = 0;
+/* The profiler's inline path (ccmem/alloc.h): off (0 / NULL) until a
+ * profiler runs in the plain mode. */
+uint64_t cc__alloc_prof_gen = 0;
+uint32_t *cc__alloc_prof_filter = NULL;
+static uint64_t g_prof_gen;      /* the running profiler's run, 0: none; under g_lock */
+static uint32_t *g_prof_filter;  /* its filter, NULL: none; under g_lock */
+static uint32_t g_ready;         /* 1 once config_init has run (release) */
 
 static uint32_t g_mode;    /* CC_MODE_* bits; written under g_lock */
 static uint32_t g_backend; /* cc_backend_t; written under g_lock */
@@ -115,6 +122,23 @@ static void mode_store_locked(uint32_t mode)
 	cc_atomic_store_relaxed_u64(&cc__alloc_gate, mode == 0 ? CC__GATE_OPEN : 0);
 	/* Statistics alone (mimalloc backend, nothing foreign) may count inline. */
 	cc_atomic_store_relaxed_u32(&cc__alloc_stats_fast, mode == CC_MODE_STATS);
+	/* The profiler alone may count inline (mimalloc backend, nothing else):
+	 * relaxed like the gate; the filter with release, pairing with the
+	 * inline path's acquire load (the profiler cleared it before). */
+	bool prof = mode == CC_MODE_PROFILER && g_prof_gen != 0;
+	cc_atomic_store_relaxed_u64(&cc__alloc_prof_gen, prof ? g_prof_gen : 0);
+	cc_atomic_store_release_ptr((void **)&cc__alloc_prof_filter, prof ? g_prof_filter : NULL);
+}
+
+void cc__config_set_profiler(uint64_t gen, uint32_t *filter)
+{
+	cc__config_ensure();
+	pthread_mutex_lock(&g_lock);
+	g_prof_gen = gen;
+	g_prof_filter = filter;
+	uint32_t mode = cc_atomic_load_relaxed_u32(&g_mode);
+	mode_store_locked(gen != 0 ? mode | CC_MODE_PROFILER : mode & ~(uint32_t)CC_MODE_PROFILER);
+	pthread_mutex_unlock(&g_lock);
 }
 
 void cc__config_update_mode(uint32_t set, uint32_t clear)
@@ -229,10 +253,18 @@ static void config_init(void)
 	cc_atomic_store_relaxed_u32(&g_mode, mode);
 	backend_store_locked(backend);
 	pthread_mutex_unlock(&g_lock);
+	/* release: pairs with the acquire in cc__config_ensure; what this
+	 * function set is visible to a thread that skips pthread_once. */
+	cc_atomic_store_release_u32(&g_ready, 1);
 }
 
 void cc__config_ensure(void)
 {
+	/* acquire: pairs with the release at the end of config_init.  The glue's
+	 * out-of-line paths call this on every event: one load, not a call into
+	 * pthread_once. */
+	if (CC_LIKELY(cc_atomic_load_acquire_u32(&g_ready) != 0))
+		return;
 	pthread_once(&g_once, config_init);
 }
 

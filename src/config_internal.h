@@ -53,6 +53,12 @@ uint32_t cc__config_mode(void);
 /* Sets or clears bits, recomputing the gate.  Serialised by the config mutex. */
 void cc__config_update_mode(uint32_t set, uint32_t clear);
 
+/* A profiler run starts (gen != 0: sets CC_MODE_PROFILER) or ends (gen 0:
+ * clears it).  While the mode is exactly CC_MODE_PROFILER the inline paths
+ * publish gen as cc__alloc_prof_gen and filter (NULL: none) as
+ * cc__alloc_prof_filter (ccmem/alloc.h).  Serialised by the config mutex. */
+void cc__config_set_profiler(uint64_t gen, uint32_t *filter);
+
 /* The backend for the next allocation (acquire: pairs with the release store
  * in cc_config_set_backend, so a thread that allocates from a non-mimalloc
  * backend has also seen CC_MODE_FOREIGN and a closed gate). */

@@ -20,6 +20,7 @@ static cc_profiler_t *make(double rate, bool per_thread, bool leaks, bool stacks
 	o.track_per_thread = per_thread;
 	o.detect_leaks = leaks;
 	o.capture_stacks = stacks;
+	o.latency_sample_rate = 1.0; /* every sampled event timed (the default times a share) */
 	cc_profiler_t *p = cc_profiler_create(&o);
 	ck_assert_msg(p != NULL, "create: %s", strerror(errno));
 	return p;
@@ -51,6 +52,7 @@ START_TEST(defaults_are_the_seeds)
 	ck_assert(!o.detect_leaks && !o.capture_stacks);
 	ck_assert(o.sample_rate == 1.0);
 	ck_assert_uint_eq(o.latency_buckets, 1000);
+	ck_assert(o.latency_sample_rate == 0.125);
 }
 END_TEST
 
@@ -69,6 +71,14 @@ START_TEST(invalid_options_are_einval)
 	for (size_t i = 0; i < sizeof bad_buckets / sizeof bad_buckets[0]; i++) {
 		cc_profiler_options_init(&o);
 		o.latency_buckets = bad_buckets[i];
+		errno = 0;
+		ck_assert_ptr_null(cc_profiler_create(&o));
+		ck_assert_int_eq(errno, EINVAL);
+	}
+	const double bad_lat[] = {0.0, -1.0, 1.5, NAN};
+	for (size_t i = 0; i < sizeof bad_lat / sizeof bad_lat[0]; i++) {
+		cc_profiler_options_init(&o);
+		o.latency_sample_rate = bad_lat[i];
 		errno = 0;
 		ck_assert_ptr_null(cc_profiler_create(&o));
 		ck_assert_int_eq(errno, EINVAL);
@@ -169,7 +179,8 @@ END_TEST
 
 /* ---- counting ---------------------------------------------------------------------- */
 
-/* Every backend: exact counts, bytes and histogram at rates 1 and 0.01. */
+/* Every backend: exact counts, bytes and histogram at rate 1; at 0.01 exact
+ * allocation counts and estimates that are consistent with each other. */
 START_TEST(counts_and_histogram_are_exact)
 {
 	cc_backend_t backend = (cc_backend_t)(_i / 2);
@@ -198,10 +209,27 @@ START_TEST(counts_and_histogram_are_exact)
 			cc_free(blk[i], sizes[i % 6]);
 	}
 	const cc_profiler_report_t *r = stop_report(p);
-	ck_assert_uint_eq(r->alloc_count, N);
+	ck_assert_uint_eq(r->alloc_count, N); /* exact at every rate */
+	ck_assert_uint_eq(r->size_histogram.total_count, N);
+	if (rate < 1.0) {
+		/* estimates from ~30 sampled blocks (P(none) ~ 1e-13), all freed:
+		 * every figure is the same scale times a sampled one, so they agree */
+		ck_assert_uint_ge(r->sampled_allocs, 1);
+		ck_assert_uint_eq(r->sampled_frees, r->sampled_allocs);
+		ck_assert_uint_eq(r->free_count, N);
+		ck_assert_uint_eq(r->free_bytes, r->alloc_bytes);
+		ck_assert_uint_eq(r->current_allocated, 0);
+		ck_assert_uint_eq(r->size_histogram.total_bytes, r->alloc_bytes);
+		ck_assert_uint_ge(r->alloc_bytes, 8 * (uint64_t)N);    /* every size is at least 8 */
+		ck_assert_uint_le(r->alloc_bytes, 1000 * (uint64_t)N); /* and at most 1000 */
+		ck_assert_uint_eq(r->thread_count, 1);
+		ck_assert_uint_eq(r->thread_stats[0].alloc_count, N);
+		ck_assert_uint_eq(r->timeline[r->timeline_len - 1].alloc_count, N);
+		cc_profiler_destroy(p);
+		return;
+	}
 	ck_assert_uint_eq(r->free_count, N);
 	ck_assert_uint_eq(r->alloc_bytes, bytes);
-	ck_assert_uint_eq(r->size_histogram.total_count, N);
 	ck_assert_uint_eq(r->size_histogram.total_bytes, bytes);
 	ck_assert_uint_eq(r->size_histogram.bucket_count, 6);
 	ck_assert_uint_eq(bucket(r, "1-8")->count, N / 6);
@@ -215,22 +243,17 @@ START_TEST(counts_and_histogram_are_exact)
 	cc_profiler_size_bucket_t hot[3];
 	ck_assert_uint_eq(cc_profiler_hot_sizes(&r->size_histogram, 3, hot), 3);
 	ck_assert_str_eq(hot[0].label, "1-8"); /* equal counts: smaller sizes first */
-	if (rate == 1.0) {
-		/* every block sampled: unsized frees know their size, all balances */
-		ck_assert_uint_eq(r->free_bytes, bytes);
-		ck_assert_uint_eq(r->unsized_free_count, 0);
-		ck_assert_uint_eq(r->current_allocated, 0);
-		ck_assert_uint_eq(r->sampled_allocs, N);
-		ck_assert_uint_eq(r->sampled_frees, N);
-		ck_assert_uint_eq(r->alloc_latency_samples, N);
-		ck_assert_uint_eq(r->free_latency_samples, N);
-		ck_assert_uint_eq(r->cross_thread_free_count, 0);
-		ck_assert(r->fragmentation.internal_fragmentation > 0.0); /* 17, 100, nodes: padding */
-		ck_assert(r->fragmentation.internal_fragmentation < 1.0);
-	} else {
-		ck_assert_uint_le(r->free_bytes, bytes);
-		ck_assert_uint_le(r->sampled_allocs, N);
-	}
+	/* every block sampled: unsized frees know their size, all balances */
+	ck_assert_uint_eq(r->free_bytes, bytes);
+	ck_assert_uint_eq(r->unsized_free_count, 0);
+	ck_assert_uint_eq(r->current_allocated, 0);
+	ck_assert_uint_eq(r->sampled_allocs, N);
+	ck_assert_uint_eq(r->sampled_frees, N);
+	ck_assert_uint_eq(r->alloc_latency_samples, N);
+	ck_assert_uint_eq(r->free_latency_samples, N);
+	ck_assert_uint_eq(r->cross_thread_free_count, 0);
+	ck_assert(r->fragmentation.internal_fragmentation > 0.0); /* 17, 100, nodes: padding */
+	ck_assert(r->fragmentation.internal_fragmentation < 1.0);
 	ck_assert_uint_eq(r->thread_count, 1);
 	ck_assert_ptr_nonnull(r->thread_stats);
 	ck_assert_uint_eq(r->thread_stats[0].alloc_count, N);
@@ -262,6 +285,101 @@ START_TEST(sampling_honours_the_rate)
 	ck_assert_uint_eq(r->sampled_frees, r->sampled_allocs); /* a sampled block's free is the sampled free */
 	ck_assert_uint_eq(r->alloc_latency_samples, r->sampled_allocs);
 	ck_assert_uint_eq(r->current_allocated, 0);
+	cc_profiler_destroy(p);
+}
+END_TEST
+
+/* At p < 1 the figures other than alloc_count are estimates: each within six
+ * of its standard errors (the bounds computed from the true sizes), with the
+ * frees on another thread (through the inline path and its filter). */
+enum { EN = 200000 };
+static void *g_est[EN];
+
+static size_t est_size(int i)
+{
+	return (size_t)((unsigned)i * 37u % 512u) + 1;
+}
+
+static void *free_odd(void *arg)
+{
+	(void)arg;
+	for (int i = 1; i < EN; i += 2)
+		cc_free(g_est[i], est_size(i));
+	return NULL;
+}
+
+START_TEST(estimates_are_within_their_error)
+{
+	const double rate = 0.02;
+	cc_profiler_t *p = make(rate, false, false, false);
+	ck_assert_int_eq(cc_profiler_start(p), 0);
+	double sum = 0, sum2 = 0, live = 0, live2 = 0, big = 0;
+	for (int i = 0; i < EN; i++) {
+		double s = (double)est_size(i);
+		g_est[i] = cc_alloc(est_size(i));
+		ck_assert_ptr_nonnull(g_est[i]);
+		sum += s;
+		sum2 += s * s;
+		if (i % 2 == 0) {
+			live += s;
+			live2 += s * s;
+		}
+		if (s > 256)
+			big++;
+	}
+	pthread_t t;
+	pthread_create(&t, NULL, free_odd, NULL);
+	pthread_join(t, NULL);
+	const cc_profiler_report_t *r = stop_report(p);
+	for (int i = 0; i < EN; i += 2)
+		cc_free(g_est[i], est_size(i));
+
+	double n = EN, ns = (double)r->sampled_allocs;
+	ck_assert_uint_eq(r->alloc_count, EN);
+	ck_assert_msg(fabs(ns - n * rate) < 6 * sqrt(n * rate * (1 - rate)), "sampled %.0f", ns);
+	/* ratio estimators: N * (mean of y over the sample); sd = N * sd(y) / sqrt(ns) */
+	double mean = sum / n, sd = sqrt(sum2 / n - mean * mean);
+	ck_assert_msg(fabs((double)r->alloc_bytes - sum) < 6 * n * sd / sqrt(ns) + 1, "alloc_bytes %llu, true %.0f",
+	              (unsigned long long)r->alloc_bytes, sum);
+	ck_assert_uint_eq(r->size_histogram.total_count, EN);
+	ck_assert_uint_eq(r->size_histogram.total_bytes, r->alloc_bytes);
+	const cc_profiler_size_bucket_t *b = bucket(r, "257-512");
+	ck_assert_ptr_nonnull(b);
+	double f = big / n;
+	ck_assert_msg(fabs((double)b->count - big) < 6 * n * sqrt(f * (1 - f) / ns) + 1, "257-512: %llu, true %.0f",
+	              (unsigned long long)b->count, big);
+	/* half the blocks freed, all on the other thread */
+	ck_assert_msg(fabs((double)r->free_count - n / 2) < 6 * n * 0.5 / sqrt(ns) + 1, "free_count %llu",
+	              (unsigned long long)r->free_count);
+	ck_assert_uint_eq(r->cross_thread_free_count, r->free_count);
+	double lmean = live / n, lsd = sqrt(live2 / n - lmean * lmean);
+	ck_assert_msg(fabs((double)r->current_allocated - live) < 6 * n * lsd / sqrt(ns) + 1,
+	              "current %llu, true %.0f", (unsigned long long)r->current_allocated, live);
+	ck_assert_uint_eq(r->alloc_latency_samples, r->sampled_allocs); /* rate below latency_sample_rate */
+	cc_profiler_destroy(p);
+}
+END_TEST
+
+/* By default at p = 1 a share latency_sample_rate of the events is timed. */
+START_TEST(latency_is_timed_on_a_share)
+{
+	cc_profiler_options_t o;
+	cc_profiler_options_init(&o);
+	cc_profiler_t *p = cc_profiler_create(&o);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(cc_profiler_start(p), 0);
+	const int n = 100000;
+	for (int i = 0; i < n; i++)
+		cc_free(cc_alloc(64), 64);
+	const cc_profiler_report_t *r = stop_report(p);
+	double q = o.latency_sample_rate, mean = n * q, sd = sqrt(n * q * (1 - q));
+	ck_assert_uint_eq(r->alloc_count, n);
+	ck_assert_uint_eq(r->sampled_allocs, n);
+	ck_assert_msg(fabs((double)r->alloc_latency_samples - mean) < 6 * sd, "timed %llu",
+	              (unsigned long long)r->alloc_latency_samples);
+	ck_assert_msg(fabs((double)r->free_latency_samples - mean) < 6 * sd, "timed %llu",
+	              (unsigned long long)r->free_latency_samples);
+	ck_assert(r->alloc_latency_p50 > 0);
 	cc_profiler_destroy(p);
 }
 END_TEST
@@ -667,6 +785,8 @@ static Suite *profiler_suite(void)
 	TCase *cnt = tcase_create("counting");
 	tcase_add_loop_test(cnt, counts_and_histogram_are_exact, 0, CC_BACKEND_COUNT * 2);
 	tcase_add_test(cnt, sampling_honours_the_rate);
+	tcase_add_test(cnt, estimates_are_within_their_error);
+	tcase_add_test(cnt, latency_is_timed_on_a_share);
 	tcase_add_test(cnt, latency_percentiles_and_error_bound);
 	tcase_add_test(cnt, peak_is_kept_and_gate_reopens);
 	suite_add_tcase(s, cnt);

@@ -10,9 +10,12 @@
  * cc_alloc/cc_free pair is a mi_malloc/mi_free pair plus one relaxed load of a
  * global gate and one predictable branch each.  In every other mode the call
  * goes to an out-of-line path in the library, which validates, dispatches to
- * the backend and counts; the one exception is statistics on with the
+ * the backend and counts; the exceptions are statistics on with the
  * mimalloc backend, counted inline into the thread's own record (two relaxed
- * load/store pairs, no shared cache line) once the thread has one.
+ * load/store pairs, no shared cache line) once the thread has one, and a
+ * running profiler alone with the mimalloc backend, whose unsampled events
+ * stay inline (a thread-local countdown per allocation, one filter counter
+ * read per free; ccmem/profiler.h).
  *
  * Errors: NULL with errno set, never undefined behaviour inside the glue.
  *
@@ -136,6 +139,11 @@ void *cc__alloc_aligned_slow(size_t size, size_t alignment);
 void *cc__alloc_node_slow(size_t size);
 void cc__free_slow(void *ptr, size_t size, bool sized);
 
+/* The public entry points inline in every build (sanitizers and -O0
+ * included): their cost is the contract above, and a profiler's captured
+ * stack starts at their caller. */
+#define CC__ALWAYS_INLINE static inline __attribute__((always_inline))
+
 static inline uint64_t cc__gate(void)
 {
 	/* relaxed: the gate only chooses a path; every path frees correctly in
@@ -209,32 +217,115 @@ static inline void *cc__stats_counted(struct cc__tstats *t, void *p, size_t coun
 #define CC__STATS_FREE(ptr, size, sized) ((void)0)
 #endif /* CC_ALLOC_STATS */
 
+/* ---- the profiler's inline path (alloc/profiler.c) ------------------------ */
+
+/* While a profiler runs and the mode is exactly "profiler" (mimalloc backend,
+ * no statistics, no fill, nothing foreign), allocations stay inline: each
+ * decrements the thread's countdown to its next sampled allocation (geometric
+ * gaps, so each is sampled with probability sample_rate) and only the sampled
+ * one goes out of line.  A free stays inline unless its address hits the
+ * filter of sampled blocks, a table of counters indexed by address that the
+ * sampled allocations of the run increment (so no false negatives; a false
+ * positive costs one probe of the profiler's index).  No shared write on the
+ * unsampled path: the countdown is the thread's own. */
+
+/* The thread's countdown and the run it belongs to.  Owner only. */
+struct cc__tprof {
+	uint64_t gen;      /* run of the countdown; UINT64_MAX: none */
+	int64_t countdown; /* allocations left to the next sampled one */
+};
+extern _Thread_local struct cc__tprof cc__tls_prof __attribute__((tls_model("initial-exec")));
+
+/* The running profiler's run (generation) while the mode is exactly
+ * "profiler", else 0 (never equal to a thread's gen then). */
+extern uint64_t cc__alloc_prof_gen;
+
+/* The filter while the mode is exactly "profiler" and the run samples
+ * (sample_rate < 1); NULL otherwise (then every free goes out of line).
+ * CC__PROF_FILTER_SLOTS counters, slot = (address >> CC__PROF_FILTER_SHIFT) mod
+ * CC__PROF_FILTER_SLOTS; nonzero while a sampled block of the run may be there. */
+#define CC__PROF_FILTER_SHIFT 6
+#define CC__PROF_FILTER_SLOTS ((size_t)1 << 20)
+extern uint32_t *cc__alloc_prof_filter;
+
+/* The sampled allocation (the one that brings the countdown to 0) of a
+ * validated request: out of line in alloc/profiler.c. */
+void *cc__prof_alloc_sampled(size_t size, size_t align, bool zero, size_t counted);
+
+/* True while the calling thread counts inline into the running profile. */
+static inline bool cc__prof_inline(void)
+{
+	/* relaxed: chooses a path only, like the gate; a thread seeing the run's
+	 * end late allocates through the previous mode's path, which is safe. */
+	return cc_atomic_load_relaxed_u64(&cc__alloc_prof_gen) == cc__tls_prof.gen;
+}
+
+static inline void *cc__prof_done(void *p)
+{
+	if (CC_UNLIKELY(p == NULL)) {
+		cc__tls_prof.countdown++; /* not an allocation: do not count it */
+		errno = ENOMEM;
+	}
+	return p;
+}
+
+static inline bool cc__prof_free_inline(const void *ptr)
+{
+	/* acquire: pairs with the release store of the filter (src/config.c),
+	 * published after the filter was cleared for the run. */
+	uint32_t *f = (uint32_t *)cc_atomic_load_acquire_ptr((void *const *)&cc__alloc_prof_filter);
+	/* relaxed: a sampled block's slot was incremented before the block was
+	 * returned, which happens before any free of it. */
+	return f != NULL &&
+	       cc_atomic_load_relaxed_u32(&f[((uintptr_t)ptr >> CC__PROF_FILTER_SHIFT) & (CC__PROF_FILTER_SLOTS - 1)]) == 0;
+}
+
+#define CC__PROF_ALLOC(ok, expr, size, align, zero, counted)                                           \
+	do {                                                                                               \
+		if ((ok) && cc__prof_inline()) {                                                               \
+			if (CC_LIKELY(cc__tls_prof.countdown > 1)) {                                               \
+				cc__tls_prof.countdown--;                                                              \
+				return cc__prof_done(expr);                                                            \
+			}                                                                                          \
+			return cc__prof_alloc_sampled((size), (align), (zero), (counted));                         \
+		}                                                                                              \
+	} while (0)
+#define CC__PROF_FREE(ptr)                                                                             \
+	do {                                                                                               \
+		if (cc__prof_free_inline(ptr)) {                                                               \
+			mi_free(ptr);                                                                              \
+			return;                                                                                    \
+		}                                                                                              \
+	} while (0)
+
 /* ---- allocation ---------------------------------------------------------- */
 
 /* A block of at least `size` bytes, aligned for any type. */
-static inline void *cc_alloc(size_t size)
+CC__ALWAYS_INLINE void *cc_alloc(size_t size)
 {
 	if (CC_LIKELY(size - 1 < cc__gate()))
 		return mi_malloc(size);
+	CC__PROF_ALLOC(size - 1 < CC__GATE_OPEN, mi_malloc(size), size, 0, false, size);
 	CC__STATS_ALLOC(size - 1 < CC__GATE_OPEN, mi_malloc(size), size);
 	return cc__alloc_slow(size);
 }
 
 /* A zeroed block of count * size bytes. */
-static inline void *cc_calloc(size_t count, size_t size)
+CC__ALWAYS_INLINE void *cc_calloc(size_t count, size_t size)
 {
 	size_t total;
 	/* count or size 0 makes total - 1 wrap to SIZE_MAX: the slow path reports it. */
 	bool ok = !__builtin_mul_overflow(count, size, &total);
 	if (CC_LIKELY(ok && total - 1 < cc__gate()))
 		return mi_zalloc(total);
+	CC__PROF_ALLOC(ok && total - 1 < CC__GATE_OPEN, mi_zalloc(total), total, 0, true, total);
 	CC__STATS_ALLOC(ok && total - 1 < CC__GATE_OPEN, mi_zalloc(total), total);
 	return cc__calloc_slow(count, size);
 }
 
 /* A block of `size` bytes whose address is a multiple of `alignment` (a power
  * of two, at most CC_ALLOC_MAX_ALIGNMENT). */
-static inline void *cc_alloc_aligned(size_t size, size_t alignment)
+CC__ALWAYS_INLINE void *cc_alloc_aligned(size_t size, size_t alignment)
 {
 	/* gate >> 1: size + alignment then stays below PTRDIFF_MAX; larger sizes
 	 * take the checked path.  mi_malloc_aligned_at(.., 0), not
@@ -242,6 +333,8 @@ static inline void *cc_alloc_aligned(size_t size, size_t alignment)
 	 * {256, 512, 1024} there (upstream #700; alloc/backend.c). */
 	if (CC_LIKELY(size - 1 < (cc__gate() >> 1) && cc__align_ok(alignment)))
 		return mi_malloc_aligned_at(size, alignment, 0);
+	CC__PROF_ALLOC(size - 1 < (CC__GATE_OPEN >> 1) && cc__align_ok(alignment),
+	               mi_malloc_aligned_at(size, alignment, 0), size, alignment, false, size);
 	CC__STATS_ALLOC(size - 1 < (CC__GATE_OPEN >> 1) && cc__align_ok(alignment),
 	                mi_malloc_aligned_at(size, alignment, 0), size);
 	return cc__alloc_aligned_slow(size, alignment);
@@ -249,7 +342,7 @@ static inline void *cc_alloc_aligned(size_t size, size_t alignment)
 
 /* A node for a lock-free structure: aligned to CC_CACHE_LINE_SIZE and sized
  * in whole cache lines, so two nodes never share a line.  Counts `size`. */
-static inline void *cc_alloc_node(size_t size)
+CC__ALWAYS_INLINE void *cc_alloc_node(size_t size)
 {
 	/* rounded is 0 for size 0 and for sizes whose rounding wraps, and above
 	 * PTRDIFF_MAX for the largest: one compare sends all of them, and every
@@ -257,6 +350,8 @@ static inline void *cc_alloc_node(size_t size)
 	size_t rounded = (size + (CC_CACHE_LINE_SIZE - 1)) & ~(size_t)(CC_CACHE_LINE_SIZE - 1);
 	if (CC_LIKELY(rounded - 1 < cc__gate()))
 		return mi_malloc_aligned_at(rounded, CC_CACHE_LINE_SIZE, 0);
+	CC__PROF_ALLOC(rounded - 1 < CC__GATE_OPEN, mi_malloc_aligned_at(rounded, CC_CACHE_LINE_SIZE, 0), rounded,
+	               CC_CACHE_LINE_SIZE, false, size);
 	CC__STATS_ALLOC(rounded - 1 < CC__GATE_OPEN, mi_malloc_aligned_at(rounded, CC_CACHE_LINE_SIZE, 0), size);
 	return cc__alloc_node_slow(size);
 }
@@ -265,23 +360,25 @@ static inline void *cc_alloc_node(size_t size)
 
 /* Releases a block from any cc_alloc* call, on any thread.  `size` is the size
  * that was asked for (used for statistics only).  NULL does nothing. */
-static inline void cc_free(void *ptr, size_t size)
+CC__ALWAYS_INLINE void cc_free(void *ptr, size_t size)
 {
 	if (CC_LIKELY(cc__gate() != 0)) {
 		mi_free(ptr);
 		return;
 	}
+	CC__PROF_FREE(ptr);
 	CC__STATS_FREE(ptr, size, true);
 	cc__free_slow(ptr, size, true);
 }
 
 /* As cc_free, for callers that do not know the size (bytes are not counted). */
-static inline void cc_free_unsized(void *ptr)
+CC__ALWAYS_INLINE void cc_free_unsized(void *ptr)
 {
 	if (CC_LIKELY(cc__gate() != 0)) {
 		mi_free(ptr);
 		return;
 	}
+	CC__PROF_FREE(ptr);
 	CC__STATS_FREE(ptr, 0, false);
 	cc__free_slow(ptr, 0, false);
 }
