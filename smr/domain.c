@@ -149,6 +149,9 @@ smr_context_t *smr_thread_register(smr_domain_t *d)
 		p->fast_epoch = SMR__QBIT;
 		p->scan_every = d->opts.scan_every;
 		loc->alloc_threshold = d->opts.epoch_freq;
+		loc->tick_len = d->opts.empty_freq && d->opts.empty_freq < SMR_RETIRE_TICK ? d->opts.empty_freq
+		                                                                           : SMR_RETIRE_TICK;
+		loc->tick = loc->tick_len;
 		ctx->sh.thread = pthread_self();
 		ctx->sh.generation++;
 		for (unsigned s = 0; s < SMR_SLOTS; s++) /* scans read every record's slots */

@@ -83,6 +83,8 @@ typedef struct smr__local {
 	smr_list_t sealed;       /* IBR (and NONE): sealed blocks, oldest first */
 	smr_list_t ready;        /* safe blocks whose nodes are being freed */
 	uint64_t retires_since_pass;
+	uint32_t tick;           /* retires left before the periodic work (smr_retire_cb) */
+	uint32_t tick_len;       /* retires between two runs of it */
 	uint64_t allocs;         /* IBR: allocations since this thread last advanced */
 	uint64_t alloc_threshold;
 	unsigned check_next;     /* DEBRA: next record to check */
@@ -97,6 +99,11 @@ typedef struct smr__local {
 	uint64_t *scratch;       /* IBR: reservations; DEBRA+: slots (SMR_SLOTS * max_threads words) */
 	size_t scratch_words;
 } smr_local_t;
+
+/* Retires between two runs of a thread's periodic work (amortised frees, the
+ * pass every empty_freq retires, DEBRA+ back-pressure): at most this, and at
+ * most empty_freq. */
+#define SMR_RETIRE_TICK 8u
 
 static inline smr_local_t *smr_local(smr_context_t *ctx) { return (smr_local_t *)(void *)(ctx + 1); }
 

@@ -68,15 +68,40 @@ static void file_sealed(smr_context_t *ctx, smr_block_t *b)
 		smr_shared_push(d, smr_list_pop(&loc->sealed)); /* any thread may free it now */
 }
 
+/* The periodic work of smr_retire_cb, every tick_len retires: frees what is
+ * ready at free_per_retire per retire, runs a pass every empty_freq retires,
+ * and under DEBRA+ arms the back-pressure wait.  Done in chunks so that the
+ * per-retire path stays a few stores. */
+static void retire_tick(smr_context_t *ctx, smr_local_t *loc)
+{
+	smr_domain_t *d = ctx->priv.domain;
+	uint32_t n = loc->tick_len;
+	loc->tick = n;
+	if (CC_UNLIKELY(ctx->priv.scheme == SMR_DEBRA_PLUS) && smr_debra_over_cap(ctx))
+		ctx->priv.fast_epoch = SMR__QBIT; /* the next begin takes the slow path and waits */
+	if (d->opts.empty_freq == 0)
+		return; /* dedicated reclaimers free */
+	if (loc->ready.head && d->opts.free_per_retire) {
+		size_t budget = (size_t)n * d->opts.free_per_retire;
+		smr_free_ready(ctx, &budget);
+	}
+	/* counted before the check (the reference's issue #3) */
+	loc->retires_since_pass += n;
+	if (loc->retires_since_pass >= d->opts.empty_freq) {
+		loc->retires_since_pass = 0;
+		smr_pass(ctx, d->opts.poll_chunk, false);
+	}
+}
+
 void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node))
 {
 	if (node == NULL)
 		return;
 	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_retire: called inside a restartable region");
 	smr_hdr_t *h = smr_hdr_of(node);
-	uint64_t state = h->info >> SMR_HDR_SIZE_BITS;
-	if (CC_UNLIKELY(state != SMR_HDR_LIVE)) {
-		if (state == SMR_HDR_RETIRED)
+	uint64_t info = h->info;
+	if (CC_UNLIKELY(info >> SMR_HDR_SIZE_BITS != SMR_HDR_LIVE)) {
+		if (info >> SMR_HDR_SIZE_BITS == SMR_HDR_RETIRED)
 			corrupt("smr_retire: node %p retired twice", node);
 		corrupt("smr_retire: %p was not allocated by smr_alloc, or its header is corrupted", node);
 	}
@@ -89,7 +114,7 @@ void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(voi
 #else
 	(void)size;
 #endif
-	h->info = (h->info & (((uint64_t)1 << SMR_HDR_SIZE_BITS) - 1)) | (SMR_HDR_RETIRED << SMR_HDR_SIZE_BITS);
+	h->info = (info & (((uint64_t)1 << SMR_HDR_SIZE_BITS) - 1)) | (SMR_HDR_RETIRED << SMR_HDR_SIZE_BITS);
 
 	smr_local_t *loc = smr_local(ctx);
 	if (CC_UNLIKELY(loc->cur == NULL)) {
@@ -113,26 +138,16 @@ void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(voi
 		e->birth = h->birth;
 		if (e->birth < b->min_birth)
 			b->min_birth = e->birth;
-	}
-	cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
-	if (ctx->priv.scheme != SMR_IBR && ++loc->limbo >= b->cap && !ctx->priv.scan_due) {
+	} else if (++loc->limbo >= b->cap && !ctx->priv.scan_due) {
 		ctx->priv.scan_due = true; /* DEBRA: a batch waits for the epoch */
 		smr_debra_refresh_fast(ctx);
 	}
+	/* single writer (this thread), read by smr_domain_stats */
+	cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
 	if (b->count == b->cap)
 		file_sealed(ctx, smr_seal_current(ctx));
-
-	if (CC_UNLIKELY(ctx->priv.scheme == SMR_DEBRA_PLUS) && smr_debra_over_cap(ctx))
-		ctx->priv.fast_epoch = SMR__QBIT; /* the next begin takes the slow path and waits */
-	if (loc->ready.head && ctx->priv.domain->opts.free_per_retire && ctx->priv.domain->opts.empty_freq) {
-		size_t budget = ctx->priv.domain->opts.free_per_retire;
-		smr_free_ready(ctx, &budget);
-	}
-	/* counted before the check (the reference's issue #3) */
-	if (ctx->priv.domain->opts.empty_freq && ++loc->retires_since_pass >= ctx->priv.domain->opts.empty_freq) {
-		loc->retires_since_pass = 0;
-		smr_pass(ctx, ctx->priv.domain->opts.poll_chunk, false);
-	}
+	if (CC_UNLIKELY(--loc->tick == 0))
+		retire_tick(ctx, loc);
 }
 
 void smr_retire(smr_context_t *ctx, void *node, size_t size)

@@ -34,8 +34,9 @@
  *           T is the number of registered threads and L the number of nodes
  *           that were alive (allocated, not yet retired) when a stalled
  *           thread last raised its reservation.
- *   DEBRA+: pending <= T * (4 * neutralize_after + batch_size + R), R being the
- *           most nodes one operation retires, as long as the threads that
+ *   DEBRA+: pending <= T * (4 * neutralize_after + batch_size + R + 8), R being
+ *           the most nodes one operation retires (a thread checks its own
+ *           count every 8 retires), as long as the threads that
  *           hold the epoch back are in restartable regions.  A thread whose
  *           own unfreed nodes pass 4 * neutralize_after waits at its next
  *           smr_begin_op (quiescent, yielding the processor) until the
@@ -216,8 +217,10 @@ void *smr_alloc(smr_context_t *ctx, size_t size);
  * ck_pr_cas and C11's defaults are), inside or outside an operation, never
  * inside a restartable region.
  * fini runs on whichever thread frees the node and must not call into this
- * domain.  O(1) amortised: a block from a per-thread pool now and then, a
- * reclamation pass every empty_freq retires. */
+ * domain.  O(1) amortised: a few stores; every 8 retires (or empty_freq, if
+ * smaller) the thread frees up to 8 * free_per_retire ready nodes and, every
+ * empty_freq retires, runs a reclamation pass; a block from a per-thread pool
+ * now and then. */
 void smr_retire(smr_context_t *ctx, void *node, size_t size);
 void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node));
 
@@ -266,10 +269,11 @@ int smr_scheme_parse(const char *name, smr_scheme_t *out);
  * Under IBR, DEBRA and NONE these calls cost a branch and do nothing else;
  * the same data-structure source runs under every scheme.
  */
-#define smr_checkpoint(ctx)                                                                            \
+#define smr_checkpoint(ctx) smr__checkpoint_as((ctx), (ctx)->priv.scheme)
+#define smr__checkpoint_as(ctx, scheme)                                                                \
 	do {                                                                                               \
 		smr_context_t *smr_cp_ = (ctx);                                                                \
-		if (smr_cp_->priv.scheme == SMR_DEBRA_PLUS) {                                                  \
+		if ((scheme) == SMR_DEBRA_PLUS) {                                                              \
 			if (sigsetjmp(*(sigjmp_buf *)(void *)smr_cp_->priv.jb, 0) != 0)                            \
 				smr__restarted(smr_cp_);                                                               \
 			smr__arm(smr_cp_);                                                                         \
@@ -386,11 +390,16 @@ static inline bool smr__in_op(const smr_context_t *ctx)
 #define SMR__CHECK_OWNER(ctx, fn) ((void)0)
 #endif
 
-static inline void smr_begin_op(smr_context_t *ctx)
+/* The inline paths take the scheme as an argument: smr_begin_op(ctx) passes
+ * ctx->priv.scheme, and code compiled once per scheme (src/ds does) passes a
+ * constant, so the compiler drops the other schemes' branches.  `scheme`
+ * must be the context's own. */
+static inline void smr__begin_op_as(smr_context_t *ctx, smr_scheme_t scheme)
 {
 	SMR__CHECK_OWNER(ctx, "smr_begin_op");
 	SMR__CHECK(ctx, !smr__in_op(ctx), "smr_begin_op: an operation is already open on this context");
-	switch (ctx->priv.scheme) {
+	SMR__CHECK(ctx, scheme == ctx->priv.scheme, "smr_begin_op: code compiled for another scheme");
+	switch (scheme) {
 	case SMR_IBR: {
 		/* acquire: pairs with the advancing fetch-and-add (smr_alloc). */
 		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
@@ -404,7 +413,7 @@ static inline void smr_begin_op(smr_context_t *ctx)
 	}
 	case SMR_DEBRA:
 	case SMR_DEBRA_PLUS: {
-		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
+		if (scheme == SMR_DEBRA_PLUS)
 			cc_atomic_store_relaxed_u32(&ctx->priv.in_op, 1);
 		/* acquire: pairs with the advancing CAS on the epoch. */
 		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
@@ -426,11 +435,13 @@ static inline void smr_begin_op(smr_context_t *ctx)
 	}
 }
 
-static inline void smr_end_op(smr_context_t *ctx)
+static inline void smr__write_phase_as(smr_context_t *ctx, smr_scheme_t scheme);
+
+static inline void smr__end_op_as(smr_context_t *ctx, smr_scheme_t scheme)
 {
 	SMR__CHECK_OWNER(ctx, "smr_end_op");
 	SMR__CHECK(ctx, smr__in_op(ctx), "smr_end_op: no operation is open on this context");
-	switch (ctx->priv.scheme) {
+	switch (scheme) {
 	case SMR_IBR:
 		/* release: the operation's loads happen before a reclaimer that reads
 		 * the interval as inactive (acquire) frees anything. upper first. */
@@ -438,7 +449,7 @@ static inline void smr_end_op(smr_context_t *ctx)
 		cc_atomic_store_release_u64(&ctx->sh.lower, SMR__INACTIVE);
 		break;
 	case SMR_DEBRA_PLUS:
-		smr_write_phase(ctx); /* closes the region, if still open */
+		smr__write_phase_as(ctx, scheme); /* closes the region, if still open */
 		if (ctx->priv.slots_used) {
 			/* release: the operation's reads of the reserved nodes happen
 			 * before a reclaimer that sees the slot empty frees them. */
@@ -450,7 +461,7 @@ static inline void smr_end_op(smr_context_t *ctx)
 	case SMR_DEBRA:
 		/* release: pairs with the advancer's acquire load of the announcement. */
 		cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
-		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
+		if (scheme == SMR_DEBRA_PLUS)
 			cc_atomic_store_release_u32(&ctx->priv.in_op, 0);
 		break;
 	default:
@@ -459,11 +470,11 @@ static inline void smr_end_op(smr_context_t *ctx)
 	}
 }
 
-static inline void *smr_protect(smr_context_t *ctx, void *const *src)
+static inline void *smr__protect_as(smr_context_t *ctx, void *const *src, smr_scheme_t scheme)
 {
 	SMR__CHECK_OWNER(ctx, "smr_protect");
 	SMR__CHECK(ctx, smr__in_op(ctx), "smr_protect: called outside an operation");
-	if (ctx->priv.scheme == SMR_IBR) {
+	if (scheme == SMR_IBR) {
 		for (;;) {
 			/* acquire: the node's contents as published by its writer. */
 			void *p = cc_atomic_load_acquire_ptr(src);
@@ -478,11 +489,11 @@ static inline void *smr_protect(smr_context_t *ctx, void *const *src)
 	return cc_atomic_load_acquire_ptr(src);
 }
 
-static inline void smr_reserve(smr_context_t *ctx, unsigned slot, void *node)
+static inline void smr__reserve_as(smr_context_t *ctx, unsigned slot, void *node, smr_scheme_t scheme)
 {
 	SMR__CHECK(ctx, slot < SMR_SLOTS, "smr_reserve: slot out of range");
 	SMR__CHECK(ctx, smr__in_op(ctx), "smr_reserve: called outside an operation");
-	if (ctx->priv.scheme != SMR_DEBRA_PLUS)
+	if (scheme != SMR_DEBRA_PLUS)
 		return;
 	/* the bit first: a restart between the two must not leave a slot that
 	 * smr_end_op does not clear */
@@ -503,10 +514,10 @@ static inline void smr_release(smr_context_t *ctx, unsigned slot)
 	ctx->priv.slots_used &= ~(1u << slot);
 }
 
-static inline void smr_write_phase(smr_context_t *ctx)
+static inline void smr__write_phase_as(smr_context_t *ctx, smr_scheme_t scheme)
 {
 	SMR__CHECK(ctx, smr__in_op(ctx), "smr_write_phase: called outside an operation");
-	if (ctx->priv.restartable) {
+	if (scheme == SMR_DEBRA_PLUS && ctx->priv.restartable) {
 		ctx->priv.restartable = 0;
 		/* the handler runs on this thread: a compiler barrier keeps every
 		 * write of the write phase after the flag. */
@@ -521,6 +532,18 @@ static inline bool smr_in_restartable(const smr_context_t *ctx)
 {
 	return ctx->priv.restartable != 0;
 }
+
+static inline void smr_begin_op(smr_context_t *ctx) { smr__begin_op_as(ctx, ctx->priv.scheme); }
+static inline void smr_end_op(smr_context_t *ctx) { smr__end_op_as(ctx, ctx->priv.scheme); }
+static inline void *smr_protect(smr_context_t *ctx, void *const *src)
+{
+	return smr__protect_as(ctx, src, ctx->priv.scheme);
+}
+static inline void smr_reserve(smr_context_t *ctx, unsigned slot, void *node)
+{
+	smr__reserve_as(ctx, slot, node, ctx->priv.scheme);
+}
+static inline void smr_write_phase(smr_context_t *ctx) { smr__write_phase_as(ctx, ctx->priv.scheme); }
 
 #ifdef __cplusplus
 }

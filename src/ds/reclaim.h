@@ -2,8 +2,11 @@
  * src/ds/reclaim.h - the one seam between a data structure and its reclamation.
  *
  * The structures in src/ds are written against these names only.  The library
- * build maps them onto the smr_* API (every scheme, chosen at run time by the
- * domain).  A benchmark may compile the same source again with
+ * build compiles each structure once per scheme (CC_DS_SCHEME, CC_DS_SUFFIX
+ * from CMakeLists.txt) and maps the names onto the smr_* inline paths with
+ * that scheme as a constant, so every smr_protect is the scheme's own code
+ * with no test of the scheme; src/ds/dispatch.c defines the public functions,
+ * which call the instance of the context's scheme.  A benchmark may compile the same source again with
  * -DCC_DS_ADAPTER='"file.h"' naming a header that maps them onto a peer
  * (ck_epoch, liburcu); DS_FN then renames the public functions so that several
  * variants link into one binary, and reclamation is the only difference.
@@ -30,18 +33,22 @@
 #include CC_DS_ADAPTER
 #define CC_DS_LIBRARY 0
 #else
+#if !defined(CC_DS_SCHEME) || !defined(CC_DS_SUFFIX)
+#error "src/ds sources are compiled once per scheme: define CC_DS_SCHEME and CC_DS_SUFFIX (CMakeLists.txt)"
+#endif
 #include "ccmem/smr.h"
+#include "instances.h"
 #define CC_DS_LIBRARY 1
 typedef smr_context_t ds_ctx_t;
-#define DS_FN(name) name
-#define ds_begin(c) smr_begin_op(c)
-#define ds_end(c) smr_end_op(c)
-#define ds_protect(c, src) smr_protect((c), (void *const *)(src))
+#define DS_FN(name) CC_DS_CAT(name, CC_DS_SUFFIX)
+#define ds_begin(c) smr__begin_op_as((c), CC_DS_SCHEME)
+#define ds_end(c) smr__end_op_as((c), CC_DS_SCHEME)
+#define ds_protect(c, src) smr__protect_as((c), (void *const *)(src), CC_DS_SCHEME)
 #define ds_alloc(c, size) smr_alloc((c), (size))
 #define ds_retire(c, p, size) smr_retire((c), (p), (size))
-#define ds_checkpoint(c) smr_checkpoint(c)
-#define ds_reserve(c, slot, p) smr_reserve((c), (slot), (p))
-#define ds_write_phase(c) smr_write_phase(c)
+#define ds_checkpoint(c) smr__checkpoint_as((c), CC_DS_SCHEME)
+#define ds_reserve(c, slot, p) smr__reserve_as((c), (slot), (p), CC_DS_SCHEME)
+#define ds_write_phase(c) smr__write_phase_as((c), CC_DS_SCHEME)
 #endif
 
 #include <stdbool.h>
