@@ -386,7 +386,10 @@ static void *spinner(void *arg)
 	smr_context_t *ctx = smr_thread_register(arg);
 	smr_begin_op(ctx);
 	smr_checkpoint(ctx);
-	atomic_store(&g_stall_state, 1);
+	/* a restart lands here again: announce only the first time, never over
+	 * the main thread's 2 (stop) */
+	int zero = 0;
+	atomic_compare_exchange_strong(&g_stall_state, &zero, 1);
 	for (;;) {
 		node_t *n = smr_protect(ctx, (void *const *)&g_slot);
 		if (n->canary != CANARY)
