@@ -36,6 +36,10 @@
 #include <dlfcn.h>
 
 #include <ccmem.h>
+#include <ccmem/bst.h>
+#include <ccmem/queue.h>
+#include <ccmem/skiplist.h>
+#include <pthread.h>
 
 #include "bench_util.h"
 #include "dsb.h"
@@ -51,6 +55,7 @@ static struct {
 	double duration; /* seconds per run */
 	int runs;
 	double stall;    /* seconds; 0: no stall experiment */
+	double profile;  /* seconds of the profiled run; 0: none */
 	int stall_struct, stall_threads;
 	const char *out;
 	uint64_t seed;
@@ -64,13 +69,15 @@ static const char *const USAGE =
     "Compares ccmem's reclamation schemes with Concurrency Kit's ck_epoch and liburcu (memb) on\n"
     "the same lock-free structures, then runs the stalled-thread experiment.  With no options: a\n"
     "short comparison (about a minute on 2 cores).  Prints a table and writes OUT/workbench.json,\n"
-    "OUT/workbench.csv, OUT/stall.csv and OUT/workbench.html.\n"
+    "OUT/workbench.csv, OUT/stall.csv and OUT/workbench.html; then a profiled run (a MemoryProfiler\n"
+    "over the three structures under DEBRA+, alloc on one thread, free on others) writes\n"
+    "OUT/memory_profile.{html,json,csv,prom}.\n"
     "\n"
     "  --structure LIST   queue,skiplist,bst or all                       (default all)\n"
     "  --scheme LIST      none,ibr,debra,debra+ (ccmem), ck_epoch, urcu (our structures on the\n"
     "                     peers), urcu_lfq, ck_fifo (the peers' own queues) or all (default all)\n"
-    "  --workload LIST    update (50%% insert, 50%% remove: the IBR paper's), read (90%% lookup)\n"
-    "                     or all; the queue runs 50%% enqueue, 50%% dequeue   (default update)\n"
+    "  --workload LIST    update (50% insert, 50% remove: the IBR paper's), read (90% lookup)\n"
+    "                     or all; the queue runs 50% enqueue, 50% dequeue     (default update)\n"
     "  --threads LIST     worker threads per run, e.g. 1,2,4,8            (default 1,2,8)\n"
     "  --duration SEC     timed part of one run                            (default 0.2)\n"
     "  --runs N           interleaved rounds; figures are medians          (default 3)\n"
@@ -84,6 +91,7 @@ static const char *const USAGE =
     "                     --runs 5 --stall 5 (about 13 minutes per backend on 2 cores)\n"
     "  --check            verify each map's invariants after each run (cc_*_check; slow for\n"
     "                     the skip list, whose check is quadratic)\n"
+    "  --profile SEC      length of the profiled run, 0 to skip             (default 1)\n"
     "  --seed N           random seed                                      (default 1)\n"
     "  --out DIR          folder of the report files                      (default out)\n"
     "  --help             this text\n"
@@ -193,6 +201,7 @@ static int parse_args(int argc, char **argv)
 	S.duration = 0.2, S.runs = 3, S.stall = 2, S.stall_struct = DSB_SKIPLIST, S.stall_threads = 2;
 	S.out = "out";
 	S.seed = 1;
+	S.profile = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
@@ -209,7 +218,8 @@ static int parse_args(int argc, char **argv)
 		}
 		static const char *const with_arg[] = {"--structure", "--scheme", "--workload", "--threads",
 		                                       "--duration", "--runs", "--backend", "--stall",
-		                                       "--stall-structure", "--stall-threads", "--seed", "--out"};
+		                                       "--stall-structure", "--stall-threads", "--seed", "--out",
+		                                       "--profile"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof with_arg / sizeof *with_arg; k++)
 			known |= strcmp(o, with_arg[k]) == 0;
@@ -240,6 +250,8 @@ static int parse_args(int argc, char **argv)
 			rc = parse_double(o, a, 0.01, 3600, &S.duration), set_dur = true;
 		else if (strcmp(o, "--stall") == 0)
 			rc = parse_double(o, a, 0, 600, &S.stall), set_stall = true;
+		else if (strcmp(o, "--profile") == 0)
+			rc = parse_double(o, a, 0, 600, &S.profile);
 		else if (strcmp(o, "--runs") == 0) {
 			rc = parse_int(o, a, 1, MAX_RUNS, &v), set_runs = true;
 			S.runs = (int)v;
@@ -955,6 +967,125 @@ static void write_html(const char *path, const char *mach)
 	fclose(f);
 }
 
+/* ---- the profiled run: the main job's memory dashboard (ccmem/profiler.h) ---------- */
+
+typedef struct {
+	smr_domain_t *d;
+	cc_queue_t *q;
+	cc_skiplist_t *sl;
+	cc_bst_t *bst;
+	int role; /* 0: producer (allocates), 1: consumer (retires and frees) */
+	uint64_t seed, ops;
+	volatile int *stop;
+} prof_arg_t;
+
+static void *prof_thread(void *p)
+{
+	prof_arg_t *a = p;
+	smr_context_t *c = smr_thread_register(a->d);
+	if (c == NULL)
+		return NULL;
+	while (!*a->stop) {
+		a->seed ^= a->seed << 13; /* xorshift64 */
+		a->seed ^= a->seed >> 7;
+		a->seed ^= a->seed << 17;
+		uint64_t r = a->seed, key = r % 100000;
+		if (a->role == 0) { /* alloc in A: queue nodes and map inserts */
+			cc_queue_enqueue(a->q, c, r);
+			if (r & 1)
+				cc_skiplist_insert(a->sl, c, key, r);
+			else
+				cc_bst_insert(a->bst, c, key, r);
+		} else { /* retire and free in B/C: other threads' nodes */
+			uint64_t v;
+			cc_queue_dequeue(a->q, c, &v);
+			if (r & 1)
+				cc_skiplist_remove(a->sl, c, key, NULL);
+			else
+				cc_bst_remove(a->bst, c, key, NULL);
+			if ((a->ops & 255) == 0)
+				smr_poll(c);
+		}
+		a->ops++;
+	}
+	smr_thread_unregister(c);
+	return NULL;
+}
+
+/* One producer and two consumers on the three structures under DEBRA+ for
+ * S.profile seconds with a MemoryProfiler running (sizes, latency, per-thread
+ * and cross-thread tracking, leaks; stacks for 1 % of the blocks would cost
+ * ~17k instructions each, so none), then the four exports.  0, or -1. */
+static int profile_run(void)
+{
+	cc_profiler_options_t po;
+	cc_profiler_options_init(&po);
+	po.track_per_thread = true;
+	po.detect_leaks = true;
+	cc_profiler_t *prof = cc_profiler_create(&po);
+	if (prof == NULL || cc_profiler_start(prof) != 0) {
+		fprintf(stderr, "ccmem-workbench: profiler: %s\n", strerror(errno));
+		cc_profiler_destroy(prof);
+		return -1;
+	}
+	smr_options_t o;
+	smr_options_init(&o, SMR_DEBRA_PLUS);
+	smr_domain_t *d = smr_domain_create(&o);
+	smr_context_t *mc = d ? smr_thread_register(d) : NULL;
+	if (mc == NULL) {
+		fprintf(stderr, "ccmem-workbench: domain: %s\n", strerror(errno));
+		cc_profiler_destroy(prof);
+		return -1;
+	}
+	volatile int stop = 0;
+	prof_arg_t args[3];
+	pthread_t th[3];
+	cc_queue_t *q = cc_queue_create(mc);
+	cc_skiplist_t *sl = cc_skiplist_create(mc);
+	cc_bst_t *bst = cc_bst_create(mc);
+	for (int i = 0; i < 3; i++) {
+		args[i] = (prof_arg_t){.d = d, .q = q, .sl = sl, .bst = bst, .role = i > 0, .seed = S.seed * 977 + (uint64_t)i + 1,
+		                       .stop = &stop};
+		pthread_create(&th[i], NULL, prof_thread, &args[i]);
+	}
+	struct timespec ts = {(time_t)S.profile, (long)((S.profile - (double)(time_t)S.profile) * 1e9)};
+	nanosleep(&ts, NULL);
+	stop = 1;
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	cc_queue_destroy(q, mc);
+	cc_skiplist_destroy(sl, mc);
+	cc_bst_destroy(bst, mc);
+	smr_thread_unregister(mc);
+	smr_domain_destroy(d);
+	int rc = cc_profiler_stop(prof);
+	const cc_profiler_report_t *r = rc == 0 ? cc_profiler_report(prof) : NULL;
+	char p[4][PATH_MAX];
+	snprintf(p[0], sizeof p[0], "%s/memory_profile.html", S.out);
+	snprintf(p[1], sizeof p[1], "%s/memory_profile.json", S.out);
+	snprintf(p[2], sizeof p[2], "%s/memory_profile.csv", S.out);
+	snprintf(p[3], sizeof p[3], "%s/memory_profile.prom", S.out);
+	if (r == NULL || cc_profiler_to_html(prof, p[0]) != 0 || cc_profiler_to_json(prof, p[1]) != 0 ||
+	    cc_profiler_to_csv(prof, p[2]) != 0) {
+		fprintf(stderr, "ccmem-workbench: profiler report: %s\n", strerror(errno));
+		cc_profiler_destroy(prof);
+		return -1;
+	}
+	char *prom = cc_profiler_to_prometheus(prof);
+	FILE *f = prom ? fopen(p[3], "w") : NULL;
+	if (f) {
+		fputs(prom, f);
+		fclose(f);
+	}
+	free(prom);
+	printf("\nprofiled run (%.1f s, DEBRA+, 1 allocating and 2 freeing threads): %llu allocations, peak %llu "
+	       "bytes, %.1f %% of frees cross-thread, alloc p50/p99 %.0f/%.0f ns\nwrote %s, %s, %s and %s\n",
+	       S.profile, (unsigned long long)r->alloc_count, (unsigned long long)r->peak_allocated,
+	       r->cross_thread_free_pct, r->alloc_latency_p50, r->alloc_latency_p99, p[0], p[1], p[2], p[3]);
+	cc_profiler_destroy(prof);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--_cell") == 0)
@@ -1000,9 +1131,6 @@ int main(int argc, char **argv)
 	goals_report(NULL);
 	print_stall();
 
-	/* (Issue 5 adds the profiler dashboard here: its section of the report and
-	 * its page next to workbench.html.) */
-
 	char p1[PATH_MAX], p2[PATH_MAX], p3[PATH_MAX], p4[PATH_MAX];
 	snprintf(p1, sizeof p1, "%s/workbench.json", S.out);
 	snprintf(p2, sizeof p2, "%s/workbench.csv", S.out);
@@ -1012,6 +1140,7 @@ int main(int argc, char **argv)
 	write_csv(p2, p3);
 	write_html(p4, mach);
 	printf("\nwrote %s, %s, %s and %s\n", p1, p2, p3, p4);
+	int prof_failed = S.profile > 0 && profile_run() != 0;
 	int failed = 0;
 	for (int b = 0; b < DSB_NBACK; b++)
 		for (int s = 0; s < DSB_NSTRUCT; s++)
@@ -1021,5 +1150,5 @@ int main(int argc, char **argv)
 						failed += g_agg[b][s][w][t][v].have && g_agg[b][s][w][t][v].nok < S.runs;
 	if (failed)
 		fprintf(stderr, "ccmem-workbench: %d cell(s) had failed runs (messages above)\n", failed);
-	return failed ? 1 : 0;
+	return failed || prof_failed ? 1 : 0;
 }
