@@ -21,6 +21,7 @@ static void block_reset(smr_block_t *b)
 	b->count = 0;
 	b->tag = SMR_TAG_SAFE;
 	b->min_birth = UINT64_MAX;
+	b->max_birth = 0;
 	b->max_retire = 0;
 }
 

@@ -49,16 +49,32 @@ static bool covered(const uint64_t *res, size_t nres, uint64_t birth, uint64_t r
 	return false;
 }
 
+/* Whether one reservation covers every entry of the block: it began before
+ * the block was sealed and has seen the latest birth in it. */
+static bool covers_all(const uint64_t *res, size_t nres, uint64_t max_birth, uint64_t retire)
+{
+	for (size_t i = 0; i < nres; i++)
+		if (res[2 * i] <= retire && res[2 * i + 1] >= max_birth)
+			return true;
+	return false;
+}
+
 bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t *budget, size_t *freed)
 {
 	const uint64_t *res = smr_local(ctx)->scratch;
 	if (!covered(res, nres, b->min_birth, b->max_retire))
 		return smr_block_drain(ctx, b, budget, freed);
+	/* The common case while the epoch has not moved since the block was
+	 * sealed: a running operation covers the whole block, and testing entry
+	 * by entry would keep every one of them (at a cost of a pass over the
+	 * block at every pass, for nothing). */
+	if (covers_all(res, nres, b->max_birth, b->max_retire))
+		return false;
 	/* Some reservation overlaps the block: test entry by entry, keeping the
 	 * covered ones packed at the front. */
 	uint32_t keep = 0;
 	size_t done = 0;
-	uint64_t min_birth = UINT64_MAX;
+	uint64_t min_birth = UINT64_MAX, max_birth = 0;
 	for (uint32_t i = 0; i < b->count; i++) {
 		smr_entry_t *e = &b->e[i];
 		/* every entry's retire epoch is bounded by the block's seal epoch */
@@ -69,10 +85,13 @@ bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t 
 		}
 		if (e->birth < min_birth)
 			min_birth = e->birth;
+		if (e->birth > max_birth)
+			max_birth = e->birth;
 		b->e[keep++] = *e;
 	}
 	b->count = keep;
 	b->min_birth = min_birth;
+	b->max_birth = max_birth;
 	*budget -= done;
 	*freed += done;
 	smr_count_freed(ctx, done);

@@ -65,6 +65,7 @@ typedef struct smr__block {
 	uint32_t cap;
 	uint64_t tag;                   /* DEBRA: epoch at seal; see the rules above */
 	uint64_t min_birth, max_retire; /* IBR: the union of the entries' intervals */
+	uint64_t max_birth;             /* IBR: the latest birth among the entries */
 	smr_entry_t e[];
 } smr_block_t;
 

@@ -138,6 +138,8 @@ void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(voi
 		e->birth = h->birth;
 		if (e->birth < b->min_birth)
 			b->min_birth = e->birth;
+		if (e->birth > b->max_birth)
+			b->max_birth = e->birth;
 	} else if (++loc->limbo >= b->cap && !ctx->priv.scan_due) {
 		ctx->priv.scan_due = true; /* DEBRA: a batch waits for the epoch */
 		smr_debra_refresh_fast(ctx);
