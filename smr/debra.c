@@ -474,15 +474,6 @@ void smr_neutralize_forget(smr_context_t *ctx)
 		smr__t_armed = NULL;
 }
 
-void smr__arm(smr_context_t *ctx)
-{
-	smr__t_armed = ctx;
-	cc_atomic_compiler_barrier(); /* t_armed before the flag, for the handler */
-	ctx->priv.restartable = 1;
-	cc_atomic_compiler_barrier(); /* the flag before the first read of the region */
-	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 1); /* advisory, for waiting senders */
-}
-
 void smr__restarted(smr_context_t *ctx)
 {
 	/* sigsetjmp(.., 0) did not save the mask and the kernel blocked the

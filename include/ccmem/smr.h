@@ -352,12 +352,21 @@ struct smr_context {
 void smr__debra_begin_slow(smr_context_t *ctx, uint64_t epoch);
 void smr__ibr_raise(smr_context_t *ctx, uint64_t epoch);
 void smr__restarted(smr_context_t *ctx);
-void smr__arm(smr_context_t *ctx);
 void smr__debug_fail(const smr_context_t *ctx, const char *what) __attribute__((noreturn));
 
 /* DEBRA+: the context whose checkpoint is armed on this thread (NULL when no
  * restartable region is open): what the signal handler acts on. */
 extern _Thread_local smr_context_t *smr__t_armed __attribute__((tls_model("initial-exec")));
+
+/* Opens the restartable region (smr_checkpoint, after sigsetjmp). */
+static inline void smr__arm(smr_context_t *ctx)
+{
+	smr__t_armed = ctx;
+	cc_atomic_compiler_barrier(); /* t_armed before the flag, for the handler */
+	ctx->priv.restartable = 1;
+	cc_atomic_compiler_barrier(); /* the flag before the first read of the region */
+	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 1); /* advisory, for waiting senders */
+}
 
 /* Whether an operation is open.  Derived from the published state, so the
  * hot paths keep no extra flag: IBR's lower bound, DEBRA's quiescent bit
@@ -452,9 +461,10 @@ static inline void smr__end_op_as(smr_context_t *ctx, smr_scheme_t scheme)
 		smr__write_phase_as(ctx, scheme); /* closes the region, if still open */
 		if (ctx->priv.slots_used) {
 			/* release: the operation's reads of the reserved nodes happen
-			 * before a reclaimer that sees the slot empty frees them. */
-			for (unsigned i = 0; i < SMR_SLOTS; i++)
-				cc_atomic_store_release_ptr(&ctx->sh.slots[i], NULL);
+			 * before a reclaimer that sees the slot empty frees them.  Only
+			 * the slots this operation used. */
+			for (uint32_t used = ctx->priv.slots_used; used != 0; used &= used - 1)
+				cc_atomic_store_release_ptr(&ctx->sh.slots[__builtin_ctz(used)], NULL);
 			ctx->priv.slots_used = 0;
 		}
 		/* fallthrough */
