@@ -60,42 +60,7 @@ static bool lfq_cc_queue_dequeue(cc_queue_t *q, fam_ctx_t *ctx, uint64_t *out)
 	return true;
 }
 
-static int fam_setup(const dsb_cell_t *c)
-{
-	(void)c;
-	return 0;
-}
-
-static fam_ctx_t *fam_enter(void)
-{
-	fam_ctx_t *ctx = aligned_alloc(CC_CACHE_LINE_SIZE, CC_CACHE_LINE_SIZE);
-	if (ctx == NULL)
-		return NULL;
-	urcu_memb_register_thread();
-	ctx->cnt = dsb_cnt_self();
-	return ctx;
-}
-
-static void fam_leave(fam_ctx_t *ctx)
-{
-	(void)ctx;
-	urcu_memb_unregister_thread();
-}
-
-static uint64_t fam_pending(uint64_t *retired)
-{
-	return dsb_cnt_pending(retired);
-}
-
-static void fam_stall(fam_ctx_t *ctx)
-{
-	(void)ctx;
-	urcu_memb_read_lock();
-	/* acquire: pairs with the engine's release store */
-	while (!cc_atomic_load_acquire_u32(&dsb_unstall))
-		dsb_sleep_ns(1000000);
-	urcu_memb_read_unlock();
-}
+#include "dsb_peer_urcu.h"
 
 #include "dsb_family.h"
 
