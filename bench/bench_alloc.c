@@ -21,6 +21,7 @@
 #include <ccmem.h>
 #include <mimalloc.h>
 
+#include "bench_ring.h"
 #include "bench_util.h"
 
 extern void *__libc_malloc(size_t);
@@ -77,12 +78,10 @@ typedef struct {
 	pthread_barrier_t *start;
 	uint64_t ns;
 	/* cross-thread ring (single producer, single consumer) */
-	void **ring;
-	uint64_t *head, *tail;
+	bu_ring_t ring;
 	bool producer;
 } job_t;
 
-#define RING 4096
 
 static void *worker(void *arg)
 {
@@ -109,21 +108,9 @@ static void *xworker(void *arg)
 			default: p = __libc_malloc(j->size); break;
 			}
 			*(volatile char *)p = 1;
-			uint64_t t = cc_atomic_load_relaxed_u64(j->tail);
-			/* acquire: pairs with the consumer's release of head (slot free). */
-			while (t - cc_atomic_load_acquire_u64(j->head) == RING)
-				cc_atomic_pause();
-			j->ring[t % RING] = p;
-			/* release: publishes the slot to the consumer's acquire of tail. */
-			cc_atomic_store_release_u64(j->tail, t + 1);
+			bu_ring_push(&j->ring, p);
 		} else {
-			uint64_t h = cc_atomic_load_relaxed_u64(j->head);
-			/* acquire: pairs with the producer's release of tail (slot filled). */
-			while (cc_atomic_load_acquire_u64(j->tail) == h)
-				cc_atomic_pause();
-			void *p = j->ring[h % RING];
-			/* release: pairs with the producer's acquire of head. */
-			cc_atomic_store_release_u64(j->head, h + 1);
+			void *p = bu_ring_pop(&j->ring);
 			switch (j->v) {
 			case V_CC_OFF:
 			case V_CC_ON: cc_free(p, j->size); break;
@@ -145,11 +132,11 @@ static double measure(int v, int pat, size_t size)
 	pthread_t th[2];
 	pthread_barrier_t start;
 	pthread_barrier_init(&start, NULL, (unsigned)nt);
-	static void *ring[RING];
+	static void *ring[BU_RING];
 	uint64_t head = 0, tail = 0;
 	for (int t = 0; t < nt; t++) {
-		jobs[t] = (job_t){.v = v, .size = size, .start = &start, .ring = ring, .head = &head,
-		                  .tail = &tail, .producer = t == 0};
+		jobs[t] = (job_t){.v = v, .size = size, .start = &start, .ring = {ring, &head, &tail},
+		                  .producer = t == 0};
 		pthread_create(&th[t], NULL, pat == P_XT ? xworker : worker, &jobs[t]);
 	}
 	uint64_t ns = 0;

@@ -33,6 +33,7 @@
 
 #include <ccmem.h>
 
+#include "bench_ring.h"
 #include "bench_util.h"
 
 enum { V_NONE, V_R001, V_R1, V_R1_STACKS, NV };
@@ -49,15 +50,13 @@ static int g_rounds = 7;
 static int g_threads = 2;
 
 #define WS 4096
-#define RING 4096
 
 typedef struct {
 	int w;
 	pthread_barrier_t *start;
 	uint64_t ns;
 	uint64_t seed;
-	void **ring;
-	uint64_t *head, *tail;
+	bu_ring_t ring;
 	bool producer;
 } job_t;
 
@@ -113,21 +112,9 @@ static void xthread(job_t *j)
 		if (j->producer) {
 			void *p = cc_alloc(64);
 			memset(p, 1, 64);
-			uint64_t t = cc_atomic_load_relaxed_u64(j->tail);
-			/* acquire: pairs with the consumer's release of head (slot free). */
-			while (t - cc_atomic_load_acquire_u64(j->head) == RING)
-				cc_atomic_pause();
-			j->ring[t % RING] = p;
-			/* release: publishes the slot to the consumer's acquire of tail. */
-			cc_atomic_store_release_u64(j->tail, t + 1);
+			bu_ring_push(&j->ring, p);
 		} else {
-			uint64_t h = cc_atomic_load_relaxed_u64(j->head);
-			/* acquire: pairs with the producer's release of tail (slot filled). */
-			while (cc_atomic_load_acquire_u64(j->tail) == h)
-				cc_atomic_pause();
-			void *p = j->ring[h % RING];
-			/* release: pairs with the producer's acquire of head. */
-			cc_atomic_store_release_u64(j->head, h + 1);
+			void *p = bu_ring_pop(&j->ring);
 			cc_free(p, 64);
 		}
 	}
@@ -179,13 +166,13 @@ static double measure(int v, int w)
 	job_t jobs[64];
 	pthread_t th[64];
 	pthread_barrier_t start;
-	static void *ring[RING];
+	static void *ring[BU_RING];
 	uint64_t head = 0, tail = 0;
 	pthread_barrier_init(&start, NULL, (unsigned)nt);
 	cc_profiler_t *p = profiler_for(v);
 	for (int t = 0; t < nt; t++) {
 		jobs[t] = (job_t){.w = w, .start = &start, .seed = 0x9e3779b97f4a7c15ull * (uint64_t)(t + 1),
-		                  .ring = ring, .head = &head, .tail = &tail, .producer = t == 0};
+		                  .ring = {ring, &head, &tail}, .producer = t == 0};
 		pthread_create(&th[t], NULL, worker, &jobs[t]);
 	}
 	uint64_t ns = 0;
