@@ -60,13 +60,17 @@ static size_t sl_node_size(uint32_t height)
 	return sizeof(sl_node_t) + (size_t)height * sizeof(sl_node_t *);
 }
 
+/* Seeds handed to threads, one splitmix64 step apart. */
+static uint64_t sl_seeds;
+
 /* Geometric height, p = 1/2, from a per-thread xorshift64* stream. */
 static uint32_t sl_random_height(void)
 {
 	static _Thread_local uint64_t state;
 	if (state == 0) {
-		/* splitmix64 of the state's own address: distinct per thread */
-		uint64_t z = (uint64_t)(uintptr_t)&state + 0x9E3779B97F4A7C15ull;
+		/* splitmix64 of a process-wide counter: distinct per thread.  Once
+		 * per thread; the add needs no ordering beyond its atomicity. */
+		uint64_t z = cc_atomic_faa_u64(&sl_seeds, 0x9E3779B97F4A7C15ull) + 0x9E3779B97F4A7C15ull;
 		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
 		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
 		state = (z ^ (z >> 31)) | 1u;
