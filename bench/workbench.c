@@ -64,6 +64,15 @@ static struct {
 
 static char g_cmdline[4096];
 
+/* Every (allocator, structure, workload, threads, variant) cell of the run,
+ * in report order. */
+#define FOR_EACH_CELL(b, s, w, t, v)                                                                   \
+	for (int b = 0; b < DSB_NBACK; b++)                                                                \
+		for (int s = 0; s < DSB_NSTRUCT; s++)                                                          \
+			for (int w = 0; w < DSB_NWORK; w++)                                                        \
+				for (int t = 0; t < S.nthreads; t++)                                                   \
+					for (int v = 0; v < DSB_NVAR; v++)
+
 static const char *const USAGE =
     "usage: ccmem-workbench [options]\n"
     "Compares ccmem's reclamation schemes with Concurrency Kit's ck_epoch and liburcu (memb) on\n"
@@ -420,13 +429,9 @@ static bool work_applies(int s, int w)
 static int count_cells(void)
 {
 	int n = 0;
-	for (int b = 0; b < DSB_NBACK; b++)
-		for (int s = 0; s < DSB_NSTRUCT; s++)
-			for (int w = 0; w < DSB_NWORK; w++)
-				for (int t = 0; t < S.nthreads; t++)
-					for (int v = 0; v < DSB_NVAR; v++)
-						n += S.back[b] && S.st[s] && S.work[w] && work_applies(s, w) && S.var[v] &&
-						     dsb_variant_applies(v, s);
+	FOR_EACH_CELL(b, s, w, t, v)
+		n += S.back[b] && S.st[s] && S.work[w] && work_applies(s, w) && S.var[v] &&
+		     dsb_variant_applies(v, s);
 	return n;
 }
 
@@ -476,18 +481,14 @@ static void run_comparison(void)
 						}
 					}
 	bu_progress_done();
-	for (int b = 0; b < DSB_NBACK; b++)
-		for (int s = 0; s < DSB_NSTRUCT; s++)
-			for (int w = 0; w < DSB_NWORK; w++)
-				for (int t = 0; t < S.nthreads; t++)
-					for (int v = 0; v < DSB_NVAR; v++) {
-						agg_t *a = &g_agg[b][s][w][t][v];
-						if (a->nok == 0)
-							continue;
-						a->mops = bu_median(raw[b][s][w][t][v][0], (size_t)a->nok);
-						a->backlog = bu_median(raw[b][s][w][t][v][1], (size_t)a->nok);
-						a->rss_mib = bu_median(raw[b][s][w][t][v][2], (size_t)a->nok);
-					}
+	FOR_EACH_CELL(b, s, w, t, v) {
+		agg_t *a = &g_agg[b][s][w][t][v];
+		if (a->nok == 0)
+			continue;
+		a->mops = bu_median(raw[b][s][w][t][v][0], (size_t)a->nok);
+		a->backlog = bu_median(raw[b][s][w][t][v][1], (size_t)a->nok);
+		a->rss_mib = bu_median(raw[b][s][w][t][v][2], (size_t)a->nok);
+	}
 }
 
 static void run_stall(void)
@@ -715,35 +716,31 @@ static void write_json(const char *path, const char *mach)
 	        S.stall_threads, dsb_struct_name[S.stall_struct]);
 	fprintf(f, "  \"results\": [");
 	bool first = true;
-	for (int b = 0; b < DSB_NBACK; b++)
-		for (int s = 0; s < DSB_NSTRUCT; s++)
-			for (int w = 0; w < DSB_NWORK; w++)
-				for (int t = 0; t < S.nthreads; t++)
-					for (int v = 0; v < DSB_NVAR; v++) {
-						agg_t *a = &g_agg[b][s][w][t][v], *row = g_agg[b][s][w][t];
-						if (!a->have)
-							continue;
-						fprintf(f, "%s\n    {\"backend\": \"%s\", \"structure\": \"%s\", \"workload\": \"%s\", "
-						           "\"threads\": %d, \"scheme\": \"%s\", \"runs_ok\": %d, \"mops\": ",
-						        first ? "" : ",", dsb_back_name[b], dsb_struct_name[s], dsb_work_name[w],
-						        S.threads[t], dsb_var_name[v], a->nok);
-						first = false;
-						json_num(f, a->nok ? a->mops : NAN);
-						fprintf(f, ", \"mops_runs\": [");
-						for (int i = 0; i < a->nok; i++)
-							fprintf(f, "%s%.6g", i ? ", " : "", a->samples[i]);
-						fprintf(f, "], \"ratio_none\": ");
-						json_num(f, ratio(a, &row[DSB_V_NONE]));
-						fprintf(f, ", \"ratio_ck_epoch\": ");
-						json_num(f, ratio(a, &row[DSB_V_CK]));
-						fprintf(f, ", \"ratio_urcu\": ");
-						json_num(f, ratio(a, &row[DSB_V_URCU]));
-						fprintf(f, ", \"backlog\": ");
-						json_num(f, a->nok ? a->backlog : NAN);
-						fprintf(f, ", \"peak_pending\": %llu, \"peak_rss_mib\": ", (unsigned long long)a->peak);
-						json_num(f, a->nok ? a->rss_mib : NAN);
-						fputc('}', f);
-					}
+	FOR_EACH_CELL(b, s, w, t, v) {
+		agg_t *a = &g_agg[b][s][w][t][v], *row = g_agg[b][s][w][t];
+		if (!a->have)
+			continue;
+		fprintf(f, "%s\n    {\"backend\": \"%s\", \"structure\": \"%s\", \"workload\": \"%s\", "
+		           "\"threads\": %d, \"scheme\": \"%s\", \"runs_ok\": %d, \"mops\": ",
+		        first ? "" : ",", dsb_back_name[b], dsb_struct_name[s], dsb_work_name[w],
+		        S.threads[t], dsb_var_name[v], a->nok);
+		first = false;
+		json_num(f, a->nok ? a->mops : NAN);
+		fprintf(f, ", \"mops_runs\": [");
+		for (int i = 0; i < a->nok; i++)
+			fprintf(f, "%s%.6g", i ? ", " : "", a->samples[i]);
+		fprintf(f, "], \"ratio_none\": ");
+		json_num(f, ratio(a, &row[DSB_V_NONE]));
+		fprintf(f, ", \"ratio_ck_epoch\": ");
+		json_num(f, ratio(a, &row[DSB_V_CK]));
+		fprintf(f, ", \"ratio_urcu\": ");
+		json_num(f, ratio(a, &row[DSB_V_URCU]));
+		fprintf(f, ", \"backlog\": ");
+		json_num(f, a->nok ? a->backlog : NAN);
+		fprintf(f, ", \"peak_pending\": %llu, \"peak_rss_mib\": ", (unsigned long long)a->peak);
+		json_num(f, a->nok ? a->rss_mib : NAN);
+		fputc('}', f);
+	}
 	fprintf(f, "\n  ],\n  \"goals\": [");
 	goals_report(f);
 	fprintf(f, "\n  ],\n  \"stall\": {\"backend\": \"%s\", \"sample_ms\": %llu, \"series\": [",
@@ -770,19 +767,15 @@ static void write_csv(const char *path, const char *stall_path)
 	if (f) {
 		fprintf(f, "backend,structure,workload,threads,scheme,runs_ok,mops,ratio_none,ratio_ck_epoch,ratio_urcu,"
 		           "backlog,peak_pending,peak_rss_mib\n");
-		for (int b = 0; b < DSB_NBACK; b++)
-			for (int s = 0; s < DSB_NSTRUCT; s++)
-				for (int w = 0; w < DSB_NWORK; w++)
-					for (int t = 0; t < S.nthreads; t++)
-						for (int v = 0; v < DSB_NVAR; v++) {
-							agg_t *a = &g_agg[b][s][w][t][v], *row = g_agg[b][s][w][t];
-							if (!a->have || !a->nok)
-								continue;
-							fprintf(f, "%s,%s,%s,%d,%s,%d,%.6g,%.4f,%.4f,%.4f,%.1f,%llu,%.1f\n", dsb_back_name[b],
-							        dsb_struct_name[s], dsb_work_name[w], S.threads[t], dsb_var_name[v], a->nok, a->mops,
-							        ratio(a, &row[DSB_V_NONE]), ratio(a, &row[DSB_V_CK]), ratio(a, &row[DSB_V_URCU]),
-							        a->backlog, (unsigned long long)a->peak, a->rss_mib);
-						}
+		FOR_EACH_CELL(b, s, w, t, v) {
+			agg_t *a = &g_agg[b][s][w][t][v], *row = g_agg[b][s][w][t];
+			if (!a->have || !a->nok)
+				continue;
+			fprintf(f, "%s,%s,%s,%d,%s,%d,%.6g,%.4f,%.4f,%.4f,%.1f,%llu,%.1f\n", dsb_back_name[b],
+			        dsb_struct_name[s], dsb_work_name[w], S.threads[t], dsb_var_name[v], a->nok, a->mops,
+			        ratio(a, &row[DSB_V_NONE]), ratio(a, &row[DSB_V_CK]), ratio(a, &row[DSB_V_URCU]),
+			        a->backlog, (unsigned long long)a->peak, a->rss_mib);
+		}
 		fclose(f);
 	}
 	f = bu_open_out(stall_path);
@@ -949,20 +942,16 @@ static void write_html(const char *path, const char *mach)
 	fprintf(f, "<h2>Figures</h2>\n<table><tr><th>allocator</th><th>structure</th><th>workload</th><th>threads</th>"
 	           "<th>scheme</th><th>Mops/s</th><th>&times; none</th><th>&times; ck_epoch</th><th>&times; urcu</th>"
 	           "<th>backlog</th><th>peak pending</th><th>peak RSS MiB</th></tr>\n");
-	for (int b = 0; b < DSB_NBACK; b++)
-		for (int s = 0; s < DSB_NSTRUCT; s++)
-			for (int w = 0; w < DSB_NWORK; w++)
-				for (int t = 0; t < S.nthreads; t++)
-					for (int v = 0; v < DSB_NVAR; v++) {
-						agg_t *a = &g_agg[b][s][w][t][v], *row = g_agg[b][s][w][t];
-						if (!a->nok)
-							continue;
-						fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%.3f</td>"
-						           "<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.0f</td><td>%llu</td><td>%.1f</td></tr>\n",
-						        dsb_back_name[b], dsb_struct_name[s], dsb_work_name[w], S.threads[t], dsb_var_name[v],
-						        a->mops, ratio(a, &row[DSB_V_NONE]), ratio(a, &row[DSB_V_CK]),
-						        ratio(a, &row[DSB_V_URCU]), a->backlog, (unsigned long long)a->peak, a->rss_mib);
-					}
+	FOR_EACH_CELL(b, s, w, t, v) {
+		agg_t *a = &g_agg[b][s][w][t][v], *row = g_agg[b][s][w][t];
+		if (!a->nok)
+			continue;
+		fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%.3f</td>"
+		           "<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.0f</td><td>%llu</td><td>%.1f</td></tr>\n",
+		        dsb_back_name[b], dsb_struct_name[s], dsb_work_name[w], S.threads[t], dsb_var_name[v],
+		        a->mops, ratio(a, &row[DSB_V_NONE]), ratio(a, &row[DSB_V_CK]),
+		        ratio(a, &row[DSB_V_URCU]), a->backlog, (unsigned long long)a->peak, a->rss_mib);
+	}
 	fprintf(f, "</table>\n</body></html>\n");
 	fclose(f);
 }
@@ -1142,12 +1131,8 @@ int main(int argc, char **argv)
 	printf("\nwrote %s, %s, %s and %s\n", p1, p2, p3, p4);
 	int prof_failed = S.profile > 0 && profile_run() != 0;
 	int failed = 0;
-	for (int b = 0; b < DSB_NBACK; b++)
-		for (int s = 0; s < DSB_NSTRUCT; s++)
-			for (int w = 0; w < DSB_NWORK; w++)
-				for (int t = 0; t < S.nthreads; t++)
-					for (int v = 0; v < DSB_NVAR; v++)
-						failed += g_agg[b][s][w][t][v].have && g_agg[b][s][w][t][v].nok < S.runs;
+	FOR_EACH_CELL(b, s, w, t, v)
+		failed += g_agg[b][s][w][t][v].have && g_agg[b][s][w][t][v].nok < S.runs;
 	if (failed)
 		fprintf(stderr, "ccmem-workbench: %d cell(s) had failed runs (messages above)\n", failed);
 	return failed || prof_failed ? 1 : 0;
