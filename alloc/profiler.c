@@ -764,7 +764,7 @@ static int filter_reset(void)
 struct dstack {
 	uint64_t hash;
 	uint32_t n;
-	uint32_t pad;
+	uint32_t nforeign; /* the first nforeign entries are frame-source tokens */
 	void *pc[];
 };
 
@@ -799,12 +799,12 @@ static const struct dstack *depot_get(uint32_t id)
 	return (const struct dstack *)(d + (uint64_t)(id - 1) * 8);
 }
 
-static uint32_t depot_put(void *const *pc, int n)
+static uint32_t depot_put(void *const *pc, int n, uint32_t nforeign)
 {
 	char *d = cc_atomic_load_acquire_ptr((void **)&g_depot);
 	if (d == NULL || n <= 0)
 		return 0;
-	uint64_t hash = 0xcbf29ce484222325ull;
+	uint64_t hash = 0xcbf29ce484222325ull ^ nforeign;
 	for (int i = 0; i < n; i++)
 		hash = (hash ^ (uint64_t)(uintptr_t)pc[i]) * 0x100000001b3ull;
 	hash |= 1;
@@ -823,6 +823,7 @@ static uint32_t depot_put(void *const *pc, int n)
 				struct dstack *s = (struct dstack *)(d + off);
 				s->hash = hash;
 				s->n = (uint32_t)n;
+				s->nforeign = nforeign;
 				memcpy(s->pc, pc, (size_t)n * sizeof(void *));
 				mine = (uint32_t)(off / 8 + 1);
 			}
@@ -832,7 +833,7 @@ static uint32_t depot_put(void *const *pc, int n)
 			id = cc_atomic_load_acquire_u64(slot);
 		}
 		const struct dstack *s = (const struct dstack *)(d + (id - 1) * 8);
-		if (s->hash == hash && s->n == (uint32_t)n && memcmp(s->pc, pc, (size_t)n * sizeof(void *)) == 0)
+		if (s->hash == hash && s->n == (uint32_t)n && s->nforeign == nforeign && memcmp(s->pc, pc, (size_t)n * sizeof(void *)) == 0)
 			return (uint32_t)id;
 	}
 	return mine; /* index crowded: keep our own copy unindexed (0 if none) */
@@ -846,11 +847,19 @@ static inline bool in_hook_text(const void *pc)
 	return (const char *)pc >= __start_ccmem_hook_text && (const char *)pc < __stop_ccmem_hook_text;
 }
 
-/* The caller's stack above the glue: frames inside ccmem_hook_text (the
- * glue's entry points and this path) are dropped. */
+/* The run's frame source (cc_profiler_set_frame_source), written under g_ctl
+ * with the other options while no run is on (published by g_gen's release). */
+static size_t (*g_frames_capture)(void *arg, uint64_t *out, size_t max);
+static void *g_frames_arg;
+
+/* The caller's stack above the glue: the frame source's frames first (an
+ * embedding interpreter's, innermost first), then the native frames; frames
+ * inside ccmem_hook_text (the glue's entry points and this path) are
+ * dropped. */
 __attribute__((noinline)) CC__HOOK_TEXT static uint32_t capture_stack(const struct prec *r)
 {
 	void *buf[MAX_FRAMES + 8];
+	void *out[MAX_FRAMES];
 	int n = backtrace(buf, (int)r->frames + 8);
 	/* Frames before the first of ours belong to backtrace itself (or a
 	 * sanitizer's interceptor of it); then ours; then the caller. */
@@ -862,10 +871,20 @@ __attribute__((noinline)) CC__HOOK_TEXT static uint32_t capture_stack(const stru
 	skip = first;
 	while (skip < n && in_hook_text(buf[skip]))
 		skip++;
+	size_t nf = 0;
+	if (g_frames_capture != NULL) {
+		uint64_t tok[MAX_FRAMES];
+		nf = g_frames_capture(g_frames_arg, tok, r->frames);
+		if (nf > r->frames)
+			nf = r->frames;
+		for (size_t i = 0; i < nf; i++)
+			out[i] = (void *)(uintptr_t)tok[i];
+	}
 	int keep = n - skip;
-	if (keep > (int)r->frames)
-		keep = (int)r->frames;
-	return depot_put(buf + skip, keep);
+	if (keep > (int)(r->frames - nf))
+		keep = (int)(r->frames - nf);
+	memcpy(out + nf, buf + skip, (size_t)keep * sizeof(void *));
+	return depot_put(out, (int)nf + keep, (uint32_t)nf);
 }
 
 /* ---- heap areas --------------------------------------------------------------------- */
@@ -1177,6 +1196,7 @@ struct cc_profiler {
 	uint64_t last_k[3];
 
 	cc_profiler_report_t *snap, *final;
+	cc_profiler_frame_source_t frames; /* capture NULL: none */
 };
 
 /* Private part of a report: what its pointers own. */
@@ -1442,6 +1462,8 @@ static int begin_run(cc_profiler_t *p)
 	cc_atomic_store_relaxed_u32(&g_opt_flags, flags);
 	cc_atomic_store_relaxed_u32(&g_opt_m, p->lat_m);
 	cc_atomic_store_relaxed_u32(&g_opt_frames, o->max_stack_frames);
+	g_frames_capture = p->frames.capture;
+	g_frames_arg = p->frames.arg;
 	cc_atomic_store_relaxed_u64(&g_opt_p_bits, pbits);
 	/* a sampled event is timed with probability q: events overall with
 	 * probability min(sample_rate, latency_sample_rate) */
@@ -1653,7 +1675,8 @@ typedef struct {
 } symcache_t;
 
 /* Symbolised frames of stack `id`, shared by every record with that stack. */
-static char **symbolise(report_box_t *box, symcache_t *cache, size_t cap, uint32_t id, size_t *depth)
+static char **symbolise(const cc_profiler_t *p, report_box_t *box, symcache_t *cache, size_t cap, uint32_t id,
+                        size_t *depth)
 {
 	size_t h = (id * 2654435761u) & (cap - 1);
 	while (cache[h].id != 0 && cache[h].id != id)
@@ -1683,7 +1706,10 @@ static char **symbolise(report_box_t *box, symcache_t *cache, size_t cap, uint32
 		char buf[512];
 		Dl_info di;
 		void *pc = s->pc[i];
-		if (dladdr(pc, &di) != 0 && di.dli_sname != NULL)
+		if (i < s->nforeign) {
+			const char *text = p->frames.describe != NULL ? p->frames.describe(p->frames.arg, (uintptr_t)pc) : NULL;
+			snprintf(buf, sizeof buf, "%s", text != NULL ? text : "?");
+		} else if (dladdr(pc, &di) != 0 && di.dli_sname != NULL)
 			snprintf(buf, sizeof buf, "%s+0x%lx (%s)", di.dli_sname,
 			         (unsigned long)((char *)pc - (char *)di.dli_saddr), di.dli_fname ? di.dli_fname : "?");
 		else if (dladdr(pc, &di) != 0 && di.dli_fname != NULL)
@@ -1787,7 +1813,7 @@ static void scan_leaks(cc_profiler_t *p, report_box_t *box, double inv_tick_s)
 				}
 				if (sused * 2 < scap) {
 					size_t before = box->narrays;
-					a->stack_trace = symbolise(box, cache, scap, sid, &a->stack_depth);
+					a->stack_trace = symbolise(p, box, cache, scap, sid, &a->stack_depth);
 					sused += box->narrays - before;
 				}
 			}
@@ -2175,6 +2201,26 @@ int cc_profiler_reset(cc_profiler_t *p)
 	}
 	pthread_mutex_unlock(&g_ctl);
 	return 0;
+}
+
+int cc_profiler_set_frame_source(cc_profiler_t *p, const cc_profiler_frame_source_t *src)
+{
+	if (p == NULL || (src != NULL && (src->capture == NULL) != (src->describe == NULL))) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&g_ctl);
+	int rc = 0;
+	if (p->state == ST_RUNNING) {
+		errno = EBUSY;
+		rc = -1;
+	} else if (src != NULL) {
+		p->frames = *src;
+	} else {
+		memset(&p->frames, 0, sizeof p->frames);
+	}
+	pthread_mutex_unlock(&g_ctl);
+	return rc;
 }
 
 void cc_profiler_destroy(cc_profiler_t *p)

@@ -624,6 +624,73 @@ __attribute__((noinline)) void *cct_profiler_leaky_function(size_t n)
 	return q;
 }
 
+/* A frame source that names two interpreter frames per capture: "script.py:N
+ * in inner" and "script.py:1 in <module>", N counting the captures. */
+static const char *const interp_frames[] = {"script.py:10 in inner", "script.py:11 in inner", "script.py:1 in <module>"};
+static size_t interp_capture(void *arg, uint64_t *out, size_t max)
+{
+	int *calls = arg;
+	if (max < 2)
+		return 0;
+	out[0] = (uint64_t)(*calls % 2) + 1; /* tokens 1, 2: inner at two lines */
+	out[1] = 3;
+	++*calls;
+	return 2;
+}
+static const char *interp_describe(void *arg, uint64_t token)
+{
+	(void)arg;
+	return token >= 1 && token <= 3 ? interp_frames[token - 1] : NULL;
+}
+
+START_TEST(frame_source_comes_first)
+{
+	int calls = 0;
+	cc_profiler_frame_source_t fs = {interp_capture, interp_describe, &calls};
+	cc_profiler_t *p = make(1.0, false, true, true);
+	cc_profiler_frame_source_t half = {interp_capture, NULL, &calls};
+	errno = 0;
+	ck_assert_int_eq(cc_profiler_set_frame_source(p, &half), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(cc_profiler_set_frame_source(NULL, &fs), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(cc_profiler_set_frame_source(p, &fs), 0);
+	ck_assert_int_eq(cc_profiler_start(p), 0);
+	errno = 0;
+	ck_assert_int_eq(cc_profiler_set_frame_source(p, NULL), -1); /* not while running */
+	ck_assert_int_eq(errno, EBUSY);
+	void *keep[2];
+	for (int i = 0; i < 2; i++)
+		keep[i] = cct_profiler_leaky_function(2000 + (size_t)i);
+	const cc_profiler_report_t *r = stop_report(p);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_uint_eq(r->leaked_allocations_len, 2);
+	for (int i = 0; i < 2; i++) {
+		const cc_profiler_allocation_record_t *a = &r->leaked_allocations[i];
+		int k = a->size == 2000 ? 0 : 1;
+		ck_assert_uint_ge(a->stack_depth, 3);
+		ck_assert_str_eq(a->stack_trace[0], interp_frames[k]);
+		ck_assert_str_eq(a->stack_trace[1], "script.py:1 in <module>");
+		ck_assert_msg(strstr(a->stack_trace[2], "cct_profiler_leaky_function") != NULL, "frame 2: %s",
+		              a->stack_trace[2]);
+	}
+	/* removed: the next run records native frames only */
+	ck_assert_int_eq(cc_profiler_set_frame_source(p, NULL), 0);
+	ck_assert_int_eq(cc_profiler_start(p), 0);
+	void *more = cct_profiler_leaky_function(3000);
+	r = stop_report(p);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_uint_eq(r->leaked_allocations_len, 1);
+	ck_assert_msg(strstr(r->leaked_allocations[0].stack_trace[0], "cct_profiler_leaky_function") != NULL,
+	              "frame 0: %s", r->leaked_allocations[0].stack_trace[0]);
+	cc_free(more, 3000);
+	for (int i = 0; i < 2; i++)
+		cc_free(keep[i], 2000 + (size_t)i);
+	cc_profiler_destroy(p);
+}
+END_TEST
+
 START_TEST(leaks_with_stacks)
 {
 	cc_profiler_t *p = make(1.0, true, true, true);
@@ -800,6 +867,7 @@ static Suite *profiler_suite(void)
 
 	TCase *lk = tcase_create("leaks_exports");
 	tcase_add_test(lk, leaks_with_stacks);
+	tcase_add_test(lk, frame_source_comes_first);
 	tcase_add_test(lk, exports_write_files);
 	suite_add_tcase(s, lk);
 	return s;

@@ -368,6 +368,34 @@ int cc_profiler_reset(cc_profiler_t *p);
 /* Stops the profiler if it runs and frees it.  NULL does nothing. */
 void cc_profiler_destroy(cc_profiler_t *p);
 
+/* Frames of an embedding interpreter (Python's, for example), put in front of
+ * the native frames of every stack that capture_stacks records, so that a
+ * leak names the script line that allocated it.
+ *   capture  called on the allocating thread inside each sampled allocation
+ *            of a run with capture_stacks and detect_leaks; writes at most
+ *            max tokens (innermost frame first) to out and returns how many
+ *            (0 for none, e.g. on a thread the interpreter does not know).
+ *            It must not allocate through ccmem, block, or take a lock that
+ *            an allocating caller may hold; max_stack_frames bounds the
+ *            interpreter's and the native frames together.
+ *   describe called while a report is built (stop, snapshot, exports; on
+ *            the thread that calls them) for each token of a reported
+ *            stack; returns its text ("file:line in function"), which the
+ *            report copies, or NULL ("?").  Stacks are kept for the life of
+ *            the process, so a token must stay describable that long.
+ *   arg      passed to both.
+ * ccmem keeps tokens as opaque 64-bit values; equal tokens are one frame. */
+typedef struct {
+	size_t (*capture)(void *arg, uint64_t *out, size_t max);
+	const char *(*describe)(void *arg, uint64_t token);
+	void *arg;
+} cc_profiler_frame_source_t;
+
+/* Installs src (copied; NULL removes it) for the next runs of p.  Not while
+ * p runs.  0, or -1/EINVAL (p NULL, or only one of capture and describe),
+ * -1/EBUSY while running. */
+int cc_profiler_set_frame_source(cc_profiler_t *p, const cc_profiler_frame_source_t *src);
+
 /* Exports (see above for which report and the errors).  0, or -1 with errno. */
 int cc_profiler_to_json(cc_profiler_t *p, const char *path);
 int cc_profiler_to_csv(cc_profiler_t *p, const char *path);
