@@ -13,6 +13,9 @@ profiler for Python.
 See the README's "Python" section.
 """
 
+import os as _os
+
+from . import _ccmem
 from ._config import AllocStats, Config, config
 from ._profiler import MemoryProfiler
 from ._reports import (
@@ -22,6 +25,9 @@ from ._reports import (
     SizeHistogram,
     ThreadMemoryStats,
 )
+
+# a leak's stack starts at the user's line, not inside this package
+_ccmem.set_internal_folder(_os.path.dirname(_os.path.abspath(__file__)))
 
 __all__ = [
     "config",

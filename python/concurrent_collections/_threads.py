@@ -7,6 +7,11 @@ by ``threading`` note their name when they begin (through
 the hook removes itself at its first event and puts back whatever hook was
 there before), and the threads alive at start and at each report are noted
 too.  The newest name of a native id wins.
+
+So that the exports (JSON, CSV, HTML, which ccmem writes from its own
+records) show the same names, threads other than the main thread also get
+their Python name as OS name (the first 15 bytes, as Python 3.14 itself
+does); the main thread keeps the process's name.
 """
 
 from __future__ import annotations
@@ -14,16 +19,28 @@ from __future__ import annotations
 import sys
 import threading
 
+from . import _ccmem
+
 _lock = threading.Lock()
 _names: dict[int, str] = {}
 _users = 0
 _previous = None
 
 
+def _name_os_thread(t: threading.Thread) -> None:
+    if t is threading.main_thread() or t.ident is None:
+        return
+    try:
+        _ccmem.set_thread_name(t.ident, t.name)
+    except (OSError, ValueError):  # a thread that just ended, or a name with a NUL
+        pass
+
+
 def _note_all() -> None:
     for t in threading.enumerate():
-        if t.native_id is not None:
+        if t.native_id is not None and _names.get(t.native_id) != t.name:
             _names[t.native_id] = t.name
+            _name_os_thread(t)
 
 
 def _first_event(frame, event, arg):  # a profile function: (frame, event, arg)
@@ -31,6 +48,7 @@ def _first_event(frame, event, arg):  # a profile function: (frame, event, arg)
     if t.native_id is not None:
         with _lock:
             _names[t.native_id] = t.name
+        _name_os_thread(t)
     sys.setprofile(_previous)
     if _previous is not None:
         return _previous(frame, event, arg)

@@ -35,5 +35,7 @@ PyObject *ccpy_report_dict(const cc_profiler_report_t *r);
 /* frames.c: the frame source that names Python frames "file:line in name"
  * (valid for the life of the process). */
 const cc_profiler_frame_source_t *ccpy_frame_source(void);
+/* Frames of files in `folder` are left out at the innermost end of stacks. */
+int ccpy_frames_set_internal(const char *folder);
 
 #endif

@@ -20,6 +20,7 @@
 #include "ext.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,15 @@
 struct frame_entry {
 	PyCodeObject *code; /* strong reference */
 	int line;
+	bool internal; /* in the package's own folder */
 	char *text;
 };
+
+/* Frames of files under this folder (the package's own Python code) are
+ * left out at the innermost end of a stack, so that a stack starts at the
+ * user's line that called into the package. */
+static char *g_internal_prefix;
+static size_t g_internal_len;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct frame_entry *g_entries; /* token t is g_entries[t - 1] */
@@ -107,7 +115,8 @@ static uint32_t intern(PyCodeObject *code, int line)
 		return 0;
 	snprintf(text, len, "%s:%d in %s", file, line, func);
 	Py_INCREF(code);
-	g_entries[g_count] = (struct frame_entry){code, line, text};
+	bool internal = g_internal_prefix != NULL && strncmp(file, g_internal_prefix, g_internal_len) == 0;
+	g_entries[g_count] = (struct frame_entry){code, line, internal, text};
 	uint32_t t = (uint32_t)++g_count;
 	g_slots[i] = t;
 	if (g_count * 2 > g_mask + 1)
@@ -133,7 +142,7 @@ static size_t capture(void *arg, uint64_t *out, size_t max)
 		PyCodeObject *code = PyFrame_GetCode(f);
 		uint32_t t = intern(code, PyFrame_GetLineNumber(f));
 		Py_DECREF(code);
-		if (t != 0)
+		if (t != 0 && (n > 0 || !g_entries[t - 1].internal))
 			out[n++] = t;
 		PyFrameObject *back = PyFrame_GetBack(f);
 		Py_DECREF(f);
@@ -160,6 +169,28 @@ static const char *describe(void *arg, uint64_t token)
 }
 
 static const cc_profiler_frame_source_t source = {capture, describe, NULL};
+
+int ccpy_frames_set_internal(const char *folder)
+{
+	size_t len = strlen(folder);
+	char *copy = malloc(len + 2);
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, folder, len);
+	copy[len] = '/';
+	copy[len + 1] = '\0';
+	pthread_mutex_lock(&g_lock);
+	char *old = g_internal_prefix;
+	if (old == NULL || strcmp(old, copy) != 0) {
+		g_internal_prefix = copy; /* entries made before keep their flag */
+		g_internal_len = len + 1;
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&g_lock);
+	free(copy);
+	(void)old; /* kept: entries' flags were computed against it (a few bytes, once) */
+	return 0;
+}
 
 const cc_profiler_frame_source_t *ccpy_frame_source(void)
 {

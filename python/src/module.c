@@ -8,6 +8,7 @@
 #include "ext.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <ccmem/build_config.h>
@@ -25,6 +26,49 @@ PyObject *ccpy_errno(int err, const char *what)
 	return NULL;
 }
 
+/* set_thread_name(ident, name): the OS name of a thread of this process
+ * (pthread_t = threading.get_ident()), cut to 15 bytes on a character
+ * boundary; what the profiler's exports show for the thread. */
+static PyObject *set_thread_name(PyObject *m, PyObject *args)
+{
+	(void)m;
+	unsigned long long ident;
+	const char *name;
+	if (!PyArg_ParseTuple(args, "Ks:set_thread_name", &ident, &name))
+		return NULL;
+	char buf[16];
+	size_t n = strlen(name);
+	if (n > 15) {
+		n = 15;
+		while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+	}
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	int err = pthread_setname_np((pthread_t)ident, buf);
+	if (err != 0)
+		return ccpy_errno(err, "set_thread_name");
+	Py_RETURN_NONE;
+}
+
+/* set_internal_folder(path): the package's folder (frames.c). */
+static PyObject *set_internal_folder(PyObject *m, PyObject *arg)
+{
+	(void)m;
+	PyObject *bytes = NULL;
+	if (!PyUnicode_FSConverter(arg, &bytes))
+		return NULL;
+	int rc = ccpy_frames_set_internal(PyBytes_AS_STRING(bytes));
+	Py_DECREF(bytes);
+	return rc == 0 ? Py_NewRef(Py_None) : PyErr_NoMemory();
+}
+
+static PyMethodDef module_methods[] = {
+	{"set_internal_folder", set_internal_folder, METH_O, "Frames of this folder's files start no stack."},
+	{"set_thread_name", set_thread_name, METH_VARARGS, "Sets a thread's OS name (15 bytes at most)."},
+	{NULL, NULL, 0, NULL},
+};
+
 static int exec_module(PyObject *m)
 {
 	if (PyModule_AddIntConstant(m, "STATS_COMPILED", CC_ALLOC_STATS) < 0 ||
@@ -32,7 +76,7 @@ static int exec_module(PyObject *m)
 	    PyModule_AddIntConstant(m, "MIN_LATENCY_BUCKETS", CC_PROFILER_MIN_LATENCY_BUCKETS) < 0 ||
 	    PyModule_AddIntConstant(m, "MAX_LATENCY_BUCKETS", CC_PROFILER_MAX_LATENCY_BUCKETS) < 0)
 		return -1;
-	if (ccpy_config_add(m) < 0 || ccpy_profiler_add(m) < 0 || ccpy_testing_add(m) < 0)
+	if (PyModule_AddFunctions(m, module_methods) < 0 || ccpy_config_add(m) < 0 || ccpy_profiler_add(m) < 0 || ccpy_testing_add(m) < 0)
 		return -1;
 	return 0;
 }
