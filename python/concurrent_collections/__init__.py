@@ -16,7 +16,8 @@ See the README's "Python" section.
 import os as _os
 
 from . import _ccmem
-from ._config import AllocStats, Config, config
+from ._config import AllocStats, Config, SMRStats, config
+from ._queue import ConcurrentQueue
 from ._profiler import MemoryProfiler
 from ._reports import (
     AllocationRecord,
@@ -33,6 +34,8 @@ __all__ = [
     "config",
     "Config",
     "AllocStats",
+    "SMRStats",
+    "ConcurrentQueue",
     "MemoryProfiler",
     "MemoryProfilerReport",
     "AllocationRecord",

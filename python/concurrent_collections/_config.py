@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import _ccmem
 
-__all__ = ["Config", "AllocStats", "config"]
+__all__ = ["Config", "AllocStats", "SMRStats", "config"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,22 @@ class AllocStats:
     free_bytes: int
     current_allocated: int   # alloc_bytes - free_bytes while statistics were on (live bytes)
     unsized_free_count: int = 0  # frees through cc_free_unsized (see include/ccmem/alloc.h)
+
+
+@dataclass(frozen=True)
+class SMRStats:
+    """Reclamation statistics of one scheme's domain (``config.smr_stats()``)."""
+
+    scheme: str
+    retired: int        # nodes retired since the domain was created
+    freed: int          # nodes freed
+    pending: int        # retired - freed: garbage waiting for reclamation
+    peak_pending: int   # largest pending seen (sampled at reclamation passes)
+    epoch: int          # the global epoch now
+    threads: int        # threads registered now
+    orphaned: int = 0   # nodes handed over by exited threads, not yet freed
+    signals: int = 0    # DEBRA+: neutralisation signals sent
+    restarts: int = 0   # DEBRA+: operations restarted by a signal
 
 
 class Config:
@@ -59,6 +75,8 @@ class Config:
         "alloc_stats",
         "reset_alloc_stats",
         "set_fault",
+        "smr_stats",
+        "reclaim",
     )
     _writable = ("enable_alloc_statistics", "allocator", "debug_fill")
 
@@ -164,6 +182,17 @@ class Config:
             _ccmem.fault_random(float(probability), seed)
         else:
             _ccmem.fault_nth(nth or 0)
+
+    def smr_stats(self, scheme: str = "ibr") -> SMRStats:
+        """Reclamation statistics of the domain that the collections of
+        ``scheme`` ("ibr", "debra", "debra+") share (zeros before its first use)."""
+        return SMRStats(scheme=scheme, **_ccmem.smr_stats(scheme))
+
+    def reclaim(self) -> int:
+        """Frees what can be freed now: polls every domain from this thread
+        and releases the references of reclaimed nodes.  Returns the nodes
+        still pending (held back by a thread inside an operation)."""
+        return _ccmem.reclaim()
 
     def alloc_stats(self) -> AllocStats:
         """The statistics so far (raises RuntimeError if compiled out)."""

@@ -7,6 +7,8 @@
  *   report.c    a cc_profiler_report_t as a dict of plain Python values
  *   frames.c    the Python frame source of captured stacks
  *   testing.c   test-only entry points: blocks allocated and freed through the glue
+ *   smrpy.c     SMR domains and thread contexts for the collections, deferred releases
+ *   queueobject.c  the Queue type (ConcurrentQueue) on ccmem's Michael-Scott queue
  *
  * The Python package (python/concurrent_collections/) builds the public API
  * (config, MemoryProfiler, the report dataclasses) on these.
@@ -27,6 +29,8 @@ PyObject *ccpy_errno(int err, const char *what);
 int ccpy_config_add(PyObject *m);
 int ccpy_profiler_add(PyObject *m);
 int ccpy_testing_add(PyObject *m);
+int ccpy_smr_add(PyObject *m);
+int ccpy_queue_add(PyObject *m);
 
 /* report.c: the report as a dict (keys of include/ccmem/profiler.h's
  * cc_profiler_report_t); NULL with an exception set. */
