@@ -18,6 +18,7 @@ import os as _os
 from . import _ccmem
 from ._config import AllocStats, Config, SMRStats, config
 from ._queue import ConcurrentQueue
+from ._skiplist import SkipListMap
 from ._profiler import MemoryProfiler
 from ._reports import (
     AllocationRecord,
@@ -36,6 +37,7 @@ __all__ = [
     "AllocStats",
     "SMRStats",
     "ConcurrentQueue",
+    "SkipListMap",
     "MemoryProfiler",
     "MemoryProfilerReport",
     "AllocationRecord",

@@ -9,6 +9,8 @@
  *   testing.c   test-only entry points: blocks allocated and freed through the glue
  *   smrpy.c     SMR domains and thread contexts for the collections, deferred releases
  *   queueobject.c  the Queue type (ConcurrentQueue) on ccmem's Michael-Scott queue
+ *   pykeys.c    the order of Python keys (comparator with C fast paths)
+ *   omapobject.c  the OrderedMap type (SkipListMap) on ccmem's generic skip list
  *
  * The Python package (python/concurrent_collections/) builds the public API
  * (config, MemoryProfiler, the report dataclasses) on these.
@@ -31,6 +33,7 @@ int ccpy_profiler_add(PyObject *m);
 int ccpy_testing_add(PyObject *m);
 int ccpy_smr_add(PyObject *m);
 int ccpy_queue_add(PyObject *m);
+int ccpy_omap_add(PyObject *m);
 
 /* report.c: the report as a dict (keys of include/ccmem/profiler.h's
  * cc_profiler_report_t); NULL with an exception set. */

@@ -77,7 +77,7 @@ static int exec_module(PyObject *m)
 	    PyModule_AddIntConstant(m, "MAX_LATENCY_BUCKETS", CC_PROFILER_MAX_LATENCY_BUCKETS) < 0)
 		return -1;
 	if (PyModule_AddFunctions(m, module_methods) < 0 || ccpy_config_add(m) < 0 || ccpy_profiler_add(m) < 0 || ccpy_testing_add(m) < 0 || ccpy_smr_add(m) < 0 ||
-	    ccpy_queue_add(m) < 0)
+	    ccpy_queue_add(m) < 0 || ccpy_omap_add(m) < 0)
 		return -1;
 	return 0;
 }

@@ -1,0 +1,18 @@
+/*
+ * python/src/pykeys.h - the order of Python keys (pykeys.c).
+ */
+#ifndef CC_PY_PYKEYS_H
+#define CC_PY_PYKEYS_H
+
+#include "ext.h"
+
+#include <stdbool.h>
+
+/* cc_omap_ops_t.compare over PyObject keys.  With the GIL; on failure a
+ * Python exception is set and *failed is true. */
+int ccpy_compare(void *arg, const void *a, const void *b, bool *failed);
+
+/* -1 with ValueError for a key no order can hold (NaN), else 0. */
+int ccpy_check_key(PyObject *key);
+
+#endif
