@@ -1,0 +1,143 @@
+/*
+ * ccmem/omap.h - a lock-free ordered map of opaque keys and values, ordered
+ * by the caller's comparator, on Fraser's skip list and the SMR layer (the
+ * generic sibling of ccmem/skiplist.h, whose uint64_t map it leaves as is).
+ *
+ * Keys and values are pointers the map does not interpret.  The map holds
+ * one reference to each key and value it contains ("references" in the
+ * caller's sense: ccmem only calls ops->release once per key and once per
+ * value, when SMR reclaims the node or the replaced value: never while a
+ * thread may still read it).  Everything the map hands out to a caller
+ * (a found key or value) passes through ops->acquire *inside* the SMR
+ * operation, so a caller that takes its own reference there keeps the
+ * object alive even if another thread removes or replaces it at once.
+ *
+ * Schemes: IBR, DEBRA and NONE.  DEBRA+ is refused (ENOTSUP): its
+ * restartable read phases may be abandoned at any load by a signal and a
+ * siglongjmp, and the comparator runs inside the searches, where it may run
+ * arbitrary code (an interpreter's comparison) that must not be jumped out of.
+ *
+ * Comparator failure: ops->compare may report failure (*failed = true, e.g.
+ * a Python __lt__ that raised).  The operation then stops at once:
+ *   - before its linearisation point: returns -1 with errno ECANCELED and the
+ *     map is unchanged (an insert frees its unpublished node and keeps no
+ *     reference to key or value);
+ *   - after it (an insert linking the upper levels of its tower, a remove's
+ *     final unlinking pass): the operation's effect stands (the return value
+ *     says what happened), the structure stays consistent (a tower may end
+ *     up shorter than drawn; a removed node is unlinked by a comparator-free
+ *     walk instead), and *failed tells the caller that a comparison failed.
+ * Every function below that takes `bool *cmp_failed` sets it to whether any
+ * comparison failed during the call (NULL allowed).
+ *
+ * Threads: any registered thread of the map's domain, with its own context,
+ * outside any operation of its own (each call opens and closes one).
+ * Progress: lock-free (given a comparator that returns).
+ * Errors: -1 with errno (EINVAL, ENOMEM, ECANCELED, ENOTSUP); NULL with errno.
+ */
+#ifndef CCMEM_OMAP_H
+#define CCMEM_OMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccmem/smr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cc_omap cc_omap_t;
+
+typedef struct {
+	/* <0, 0, >0 as a < b, a == b, a > b: a total order over the keys put in.
+	 * On failure set *failed = true (the result is then ignored).  Runs
+	 * inside an SMR operation, on the calling thread; must not call into
+	 * this map's domain with the same context. */
+	int (*compare)(void *arg, const void *a, const void *b, bool *failed);
+	/* Called inside the operation for what the map hands out: key and/or
+	 * value (NULL for the one not handed out).  May be NULL. */
+	void (*acquire)(void *arg, void *key, void *value);
+	/* The map's reference ends: called once for every key and once for
+	 * every value it held (NULL for the other), when SMR frees the node or
+	 * the replaced value, on whichever thread frees it (inside any smr_*
+	 * or cc_omap_* call on the domain, or smr_thread_unregister or
+	 * smr_domain_destroy).  Must not call into the domain.  May be NULL. */
+	void (*release)(void *arg, void *key, void *value);
+	void *arg;
+} cc_omap_ops_t;
+
+/* An empty map in ctx's domain.  ops (not copied) and ops->arg must stay
+ * valid until every node of the map has been released: after
+ * cc_omap_destroy, until the domain has freed them (smr_domain_destroy at
+ * the latest); static storage is simplest.  NULL with errno EINVAL (ops or
+ * ops->compare NULL), ENOTSUP (a DEBRA+ domain), ENOMEM. */
+cc_omap_t *cc_omap_create(smr_context_t *ctx, const cc_omap_ops_t *ops);
+
+/* Inserts key -> value if the key is absent: 1 (the map now holds key and
+ * value), or 0 when present: the present value goes through acquire and to
+ * *existing unless NULL (the map took nothing).  -1 with errno ENOMEM or
+ * ECANCELED (map unchanged, nothing taken). */
+int cc_omap_insert(cc_omap_t *m, smr_context_t *ctx, void *key, void *value, void **existing, bool *cmp_failed);
+
+/* Sets the value of a present key: 1 (the old value through acquire to
+ * *old unless NULL; the map's reference to it is released once reclaimed;
+ * the map holds value), 0 when absent (nothing taken), -1 with errno ENOMEM
+ * or ECANCELED (nothing changed, nothing taken). */
+int cc_omap_replace(cc_omap_t *m, smr_context_t *ctx, const void *key, void *value, void **old, bool *cmp_failed);
+
+/* Sets the value of a present key whose value is `expected` (compared as a
+ * pointer): 1 replaced (as cc_omap_replace), 0 absent or another value,
+ * -1 with errno ENOMEM or ECANCELED. */
+int cc_omap_replace_if(cc_omap_t *m, smr_context_t *ctx, const void *key, void *expected, void *value,
+                       bool *cmp_failed);
+
+/* Removes a present key: 1 (its key and value through acquire to *key_out /
+ * *value_out unless NULL; the map's references are released once the node is
+ * reclaimed), 0 absent, -1 with errno ECANCELED (nothing removed). */
+int cc_omap_remove(cc_omap_t *m, smr_context_t *ctx, const void *key, void **key_out, void **value_out,
+                   bool *cmp_failed);
+
+/* 1 when present (value through acquire to *value_out unless NULL), 0
+ * absent, -1 with errno ECANCELED. */
+int cc_omap_lookup(cc_omap_t *m, smr_context_t *ctx, const void *key, void **value_out, bool *cmp_failed);
+
+typedef enum {
+	CC_OMAP_FIRST, /* the smallest key (key argument ignored) */
+	CC_OMAP_LAST,  /* the largest key (key argument ignored) */
+	CC_OMAP_GE,    /* the smallest key >= key (ceiling) */
+	CC_OMAP_GT,    /* the smallest key >  key (higher) */
+	CC_OMAP_LE,    /* the largest key <= key (floor) */
+	CC_OMAP_LT,    /* the largest key <  key (lower) */
+} cc_omap_seek_t;
+
+/* The entry that `mode` names, read in one operation: 1 with its key and
+ * value through acquire to *key_out / *value_out (either may be NULL), 0
+ * when there is none, -1 with errno EINVAL (bad mode) or ECANCELED.  The
+ * entry was in the map at some moment during the call.  Iterating with
+ * FIRST then GT from the last key seen is weakly consistent (as Java's
+ * ConcurrentSkipListMap): each key at most once, in increasing order, every
+ * key present throughout the iteration is seen, never a freed node. */
+int cc_omap_seek(cc_omap_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode, void **key_out,
+                 void **value_out, bool *cmp_failed);
+
+/* Keys in the map: exact when no operation is in flight, otherwise a value
+ * it had during the call or between concurrent updates.  Any thread. */
+size_t cc_omap_size(const cc_omap_t *m);
+
+/* Quiescent only: verifies every level (keys strictly ascending by compare,
+ * no removed node reachable, towers consistent) and writes the number of keys.
+ * 0, or -1 with errno EPROTO (one line on stderr naming the broken
+ * invariant) or ECANCELED (a comparison failed). */
+int cc_omap_check(cc_omap_t *m, smr_context_t *ctx, size_t *count_out);
+
+/* Retires every node (their keys and values are released as SMR frees
+ * them) and frees the map.  Quiescent only.  NULL does nothing. */
+void cc_omap_destroy(cc_omap_t *m, smr_context_t *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CCMEM_OMAP_H */
