@@ -1,7 +1,7 @@
 /*
  * stress/ds.c - the structures under random operation mixes.
  *
- * Map structures (skiplist, bst): every thread draws keys of [0, range) and
+ * Map structures (skiplist, bst, omap): every thread draws keys of [0, range) and
  * inserts, removes or looks them up in the proportions of --mix; values are a
  * hash of their key, so a value read from a freed or reused node shows.  The
  * threads count what succeeded; at the end the map must hold exactly the keys
@@ -14,6 +14,13 @@
  * (count, sum and xor of a hash of every value: a lost or duplicated value
  * shows).
  *
+ * omap (the generic map, ccmem/omap.h; not under debra+, which it refuses):
+ * keys and values are integers carried in the pointers (key + 1, the value
+ * hash), compared by a comparator; its lookups take turns as lookup, replace
+ * (by the same value) and seek GE, and after the domain is destroyed the
+ * release hook must have run exactly once per key inserted (prefill
+ * included) and once per value inserted or replaced.
+ *
  * For all: nothing may be left in the glue after destroy.  Unless
  * --no-profile, a MemoryProfiler (ccmem/profiler.h, every allocation
  * sampled, cross-thread tracking only) runs from before the structure is
@@ -23,7 +30,7 @@
  * other threads.
  * Exit status 1 on any violation; 2, with one line, on bad arguments.
  *
- *   stress-ds --structure queue|skiplist|bst [--threads N] [--scheme S]
+ *   stress-ds --structure queue|skiplist|bst|omap [--threads N] [--scheme S]
  *             [--backend B] [--duration SECONDS | --ops N] [--range K]
  *             [--mix INSERT:REMOVE] [--prefill N] [--fill] [--no-profile]
  *             [--json FILE]
@@ -37,6 +44,7 @@
 
 #include <ccmem.h>
 #include <ccmem/bst.h>
+#include <ccmem/omap.h>
 #include <ccmem/queue.h>
 #include <ccmem/skiplist.h>
 
@@ -55,6 +63,8 @@ typedef struct {
 	int (*lookup)(void *m, smr_context_t *c, uint64_t k, uint64_t *v);
 	int (*check)(void *m, smr_context_t *c, size_t *n, uint64_t *sum);
 	void (*destroy)(void *m, smr_context_t *c);
+	/* after smr_domain_destroy: false (detail written) on a broken count */
+	bool (*released)(uint64_t inserted, char *detail, size_t cap);
 } map_ops_t;
 
 #define MAP_OPS(T)                                                                                      \
@@ -77,10 +87,108 @@ typedef struct {
 	}                                                                                                   \
 	static void T##_destroy_(void *m, smr_context_t *c) { cc_##T##_destroy(m, c); }                    \
 	static const map_ops_t T##_ops = { #T,          T##_create_, T##_insert_, T##_remove_,              \
-		                               T##_lookup_, T##_check_,  T##_destroy_ };
+		                               T##_lookup_, T##_check_,  T##_destroy_, NULL };
 
 MAP_OPS(skiplist)
 MAP_OPS(bst)
+
+static uint64_t value_of(uint64_t key);
+
+/* The generic map behind the same interface: key k is the pointer k + 1,
+ * a value is its hash as a pointer. */
+static uint64_t om_key_releases, om_value_releases, om_replaced;
+
+static int om_compare(void *arg, const void *a, const void *b, bool *failed)
+{
+	(void)arg;
+	(void)failed;
+	uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+	return x < y ? -1 : x > y;
+}
+
+static void om_release(void *arg, void *key, void *value)
+{
+	(void)arg;
+	(void)value;
+	/* seq_cst add: counted from whichever thread frees; read after the
+	 * domain is destroyed */
+	cc_atomic_faa_u64(key != NULL ? &om_key_releases : &om_value_releases, 1);
+}
+
+static const cc_omap_ops_t om_hooks = { om_compare, NULL, om_release, NULL };
+
+static void *omap_create_(smr_context_t *c) { return cc_omap_create(c, &om_hooks); }
+static int omap_insert_(void *m, smr_context_t *c, uint64_t k, uint64_t v)
+{
+	return cc_omap_insert(m, c, (void *)(uintptr_t)(k + 1), (void *)(uintptr_t)v, NULL, NULL);
+}
+static int omap_remove_(void *m, smr_context_t *c, uint64_t k, uint64_t *v)
+{
+	void *ko = NULL, *vo = NULL;
+	int rc = cc_omap_remove(m, c, (void *)(uintptr_t)(k + 1), &ko, &vo, NULL);
+	if (rc == 1 && (uintptr_t)ko != k + 1)
+		return -1;
+	*v = (uint64_t)(uintptr_t)vo;
+	return rc;
+}
+static int omap_lookup_(void *m, smr_context_t *c, uint64_t k, uint64_t *v)
+{
+	static _Thread_local unsigned turn;
+	void *key = (void *)(uintptr_t)(k + 1), *ko = NULL, *vo = NULL;
+	int rc;
+	switch (turn++ % 3) {
+	case 0:
+		rc = cc_omap_lookup(m, c, key, &vo, NULL);
+		break;
+	case 1: /* the same value again: a new cell, the old one released */
+		rc = cc_omap_replace(m, c, key, (void *)(uintptr_t)value_of(k), &vo, NULL);
+		if (rc == 1)
+			cc_atomic_faa_u64(&om_replaced, 1); /* seq_cst add: a count */
+		break;
+	default: /* the ceiling of the key: found when it is the key itself */
+		rc = cc_omap_seek(m, c, key, CC_OMAP_GE, &ko, &vo, NULL);
+		if (rc == 1 && (uintptr_t)vo != value_of((uint64_t)(uintptr_t)ko - 1))
+			return -1;
+		if (rc == 1 && (uintptr_t)ko != k + 1)
+			rc = 0;
+		break;
+	}
+	if (rc == 1)
+		*v = (uint64_t)(uintptr_t)vo;
+	return rc;
+}
+static int omap_check_(void *m, smr_context_t *c, size_t *n, uint64_t *sum)
+{
+	if (cc_omap_check(m, c, n) != 0 || cc_omap_size(m) != *n)
+		return -1;
+	/* the key sum by a forward iteration: FIRST, then GT */
+	size_t seen = 0;
+	uint64_t s = 0;
+	void *ko = NULL;
+	int rc = cc_omap_seek(m, c, NULL, CC_OMAP_FIRST, &ko, NULL, NULL);
+	while (rc == 1) {
+		seen++;
+		s += (uint64_t)(uintptr_t)ko - 1;
+		rc = cc_omap_seek(m, c, ko, CC_OMAP_GT, &ko, NULL, NULL);
+	}
+	*sum = s;
+	return rc == 0 && seen == *n ? 0 : -1;
+}
+static void omap_destroy_(void *m, smr_context_t *c) { cc_omap_destroy(m, c); }
+static bool omap_released_(uint64_t inserted, char *detail, size_t cap)
+{
+	uint64_t keys = cc_atomic_load_acquire_u64(&om_key_releases); /* acquire: pairs with om_release */
+	uint64_t values = cc_atomic_load_acquire_u64(&om_value_releases);
+	uint64_t replaced = cc_atomic_load_relaxed_u64(&om_replaced);
+	if (keys == inserted && values == inserted + replaced)
+		return true;
+	snprintf(detail, cap, "releases: %llu keys, %llu values; expected %llu keys, %llu values",
+	         (unsigned long long)keys, (unsigned long long)values, (unsigned long long)inserted,
+	         (unsigned long long)(inserted + replaced));
+	return false;
+}
+static const map_ops_t omap_ops = { "omap",        omap_create_, omap_insert_,  omap_remove_,
+	                                omap_lookup_,  omap_check_,  omap_destroy_, omap_released_ };
 
 /* ---- run state -------------------------------------------------------------------- */
 
@@ -234,7 +342,7 @@ static void *thread_main(void *arg)
 
 static int bad_args(const char *msg)
 {
-	fprintf(stderr, "stress-ds: %s (valid: --structure queue|skiplist|bst; --threads N (1..%d); "
+	fprintf(stderr, "stress-ds: %s (valid: --structure queue|skiplist|bst|omap; --threads N (1..%d); "
 	                "--scheme ibr|debra|debra+|none; --backend mimalloc|system|fault; --duration SECONDS "
 	                "(> 0); --ops N (> 0); --range K (1..2^40); --mix INSERT:REMOVE (percentages, sum <= 100); "
 	                "--prefill N (<= range); --fill; --no-profile; --json FILE)\n",
@@ -244,7 +352,7 @@ static int bad_args(const char *msg)
 
 static void usage(void)
 {
-	printf("usage: stress-ds --structure queue|skiplist|bst [options]\n"
+	printf("usage: stress-ds --structure queue|skiplist|bst|omap [options]\n"
 	       "  --threads N          worker threads (default 4; more than the cores oversubscribes)\n"
 	       "  --scheme S           ibr, debra, debra+ or none (default debra)\n"
 	       "  --backend B          mimalloc, system or fault (default: the glue's)\n"
@@ -345,6 +453,8 @@ int main(int argc, char **argv)
 		cfg.map = &skiplist_ops;
 	else if (strcmp(structure, "bst") == 0)
 		cfg.map = &bst_ops;
+	else if (strcmp(structure, "omap") == 0)
+		cfg.map = &omap_ops;
 	else if (strcmp(structure, "queue") != 0)
 		return bad_args("unknown structure");
 	if (cfg.prefill == UINT64_MAX)
@@ -495,6 +605,8 @@ int main(int argc, char **argv)
 	uint64_t retired = s.retired, freed_live = s.freed, peak = s.peak_pending;
 	smr_thread_unregister(mc);
 	smr_domain_destroy(g_d);
+	if (cfg.map && cfg.map->released && !cfg.map->released(cfg.prefill + ins, detail, sizeof detail))
+		violations++;
 	cc_alloc_snapshot_t g = cc_alloc_stats_snapshot();
 	bool leak = g.current_allocated != 0 || g.alloc_count != g.free_count;
 	uint64_t cross = 0;

@@ -30,6 +30,35 @@
  * Every function below that takes `bool *cmp_failed` sets it to whether any
  * comparison failed during the call (NULL allowed).
  *
+ * Algorithm (src/ds/omap.c): the skip list of ccmem/skiplist.h (searches
+ * follow only unmarked links, cut removed nodes and restart; the last of
+ * inserter and remover unlinks and retires), with three changes.  A node's
+ * value word points to a value cell {value} from smr_alloc, replaced by CAS
+ * (the old cell is retired; its release runs when SMR frees it).  A remove
+ * linearises at the CAS that marks the value word, then marks the tower; an
+ * insert meeting such a node helps mark it and searches again.  Each node
+ * counts the levels where it may still be linked, and a node is retired only
+ * once that count is 0 or a comparator-free walk of each level has cut it by
+ * identity, so even a comparator that is not a total order (a NaN key) can
+ * disorder the map but never free a reachable node.
+ *
+ * Linearisation points: insert, the level-0 link CAS (or the read of the
+ * present key's unmarked value word); remove, the value-word mark CAS (or the
+ * read that finds the key absent or marked); replace(_if), the value-word CAS
+ * (or that read); lookup, the read of the value word (or of the level-0 link
+ * past the key).
+ *
+ * Cost: O(log n) expected comparisons and steps per operation (a node met
+ * again one level down is not compared again; lookup, replace and remove stop
+ * at the first level that holds the key), plus one search from the head per
+ * removed node met.  Insert: two smr_alloc (node and value cell), a CAS at
+ * level 0, then per upper level of its tower (geometric, p = 1/2, at most 24
+ * levels) a search, up to two CAS and two atomic adds.  Remove: one CAS, the
+ * tower's marking CAS, and for the last owner one more search (or, on a
+ * failed comparison or an unfinished cut, an O(n) walk per linked level).
+ * Replace: one smr_alloc and one CAS.  Memory: a node of 40 + 8 * height
+ * bytes and a 16-byte cell, each behind smr_alloc's 16-byte header.
+ *
  * Threads: any registered thread of the map's domain, with its own context,
  * outside any operation of its own (each call opens and closes one).
  * Progress: lock-free (given a comparator that returns).
@@ -60,7 +89,8 @@ typedef struct {
 	 * value (NULL for the one not handed out).  May be NULL. */
 	void (*acquire)(void *arg, void *key, void *value);
 	/* The map's reference ends: called once for every key and once for
-	 * every value it held (NULL for the other), when SMR frees the node or
+	 * every value it held (NULL for the other: a NULL key or value is
+	 * allowed but its release call cannot say which), when SMR frees the node or
 	 * the replaced value, on whichever thread frees it (inside any smr_*
 	 * or cc_omap_* call on the domain, or smr_thread_unregister or
 	 * smr_domain_destroy).  Must not call into the domain.  May be NULL. */

@@ -4,6 +4,8 @@
  * one indirect-free switch per call, instead of a scheme test in every
  * smr_protect of the operation.
  */
+#include <errno.h>
+
 #include "instances.h"
 
 /* ctx is any registered context of the structure's domain (its scheme is the
@@ -76,3 +78,49 @@ void cc_queue_destroy(cc_queue_t *q, smr_context_t *ctx) { CC_DS_DISPATCH_VOID(c
 
 CC_DS_MAP_DISPATCH(skiplist)
 CC_DS_MAP_DISPATCH(bst)
+
+/* The generic map (ccmem/omap.h).  Its DEBRA+ instance refuses to create a
+ * map (ENOTSUP), so the other functions never meet a DEBRA+ context of a
+ * valid map. */
+cc_omap_t *cc_omap_create(smr_context_t *ctx, const cc_omap_ops_t *ops)
+{
+	if (ctx == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	CC_DS_DISPATCH(ctx, cc_omap_create, ctx, ops);
+}
+int cc_omap_insert(cc_omap_t *m, smr_context_t *ctx, void *key, void *value, void **existing, bool *cmp_failed)
+{
+	CC_DS_DISPATCH(ctx, cc_omap_insert, m, ctx, key, value, existing, cmp_failed);
+}
+int cc_omap_replace(cc_omap_t *m, smr_context_t *ctx, const void *key, void *value, void **old, bool *cmp_failed)
+{
+	CC_DS_DISPATCH(ctx, cc_omap_replace, m, ctx, key, value, old, cmp_failed);
+}
+int cc_omap_replace_if(cc_omap_t *m, smr_context_t *ctx, const void *key, void *expected, void *value,
+                       bool *cmp_failed)
+{
+	CC_DS_DISPATCH(ctx, cc_omap_replace_if, m, ctx, key, expected, value, cmp_failed);
+}
+int cc_omap_remove(cc_omap_t *m, smr_context_t *ctx, const void *key, void **key_out, void **value_out,
+                   bool *cmp_failed)
+{
+	CC_DS_DISPATCH(ctx, cc_omap_remove, m, ctx, key, key_out, value_out, cmp_failed);
+}
+int cc_omap_lookup(cc_omap_t *m, smr_context_t *ctx, const void *key, void **value_out, bool *cmp_failed)
+{
+	CC_DS_DISPATCH(ctx, cc_omap_lookup, m, ctx, key, value_out, cmp_failed);
+}
+int cc_omap_seek(cc_omap_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode, void **key_out,
+                 void **value_out, bool *cmp_failed)
+{
+	CC_DS_DISPATCH(ctx, cc_omap_seek, m, ctx, key, mode, key_out, value_out, cmp_failed);
+}
+/* No context to dispatch on, and nothing scheme-specific: any instance. */
+size_t cc_omap_size(const cc_omap_t *m) { return cc_omap_size__none(m); }
+int cc_omap_check(cc_omap_t *m, smr_context_t *ctx, size_t *count_out)
+{
+	CC_DS_DISPATCH(ctx, cc_omap_check, m, ctx, count_out);
+}
+void cc_omap_destroy(cc_omap_t *m, smr_context_t *ctx) { CC_DS_DISPATCH_VOID(ctx, cc_omap_destroy, m, ctx); }

@@ -8,6 +8,7 @@
 #define CCMEM_DS_INSTANCES_H
 
 #include "ccmem/bst.h"
+#include "ccmem/omap.h"
 #include "ccmem/queue.h"
 #include "ccmem/skiplist.h"
 
@@ -22,13 +23,32 @@
 	int cc_##map##_check##sfx(cc_##map##_t *m, smr_context_t *ctx, size_t *count_out, uint64_t *keysum_out); \
 	void cc_##map##_destroy##sfx(cc_##map##_t *m, smr_context_t *ctx);
 
+#define CC_DS_OMAP_DECLARE(sfx)                                                                         \
+	cc_omap_t *cc_omap_create##sfx(smr_context_t *ctx, const cc_omap_ops_t *ops);                      \
+	int cc_omap_insert##sfx(cc_omap_t *m, smr_context_t *ctx, void *key, void *value, void **existing,  \
+	                        bool *cmp_failed);                                                          \
+	int cc_omap_replace##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, void *value, void **old, \
+	                         bool *cmp_failed);                                                         \
+	int cc_omap_replace_if##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, void *expected,      \
+	                            void *value, bool *cmp_failed);                                         \
+	int cc_omap_remove##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, void **key_out,          \
+	                        void **value_out, bool *cmp_failed);                                        \
+	int cc_omap_lookup##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, void **value_out,        \
+	                        bool *cmp_failed);                                                          \
+	int cc_omap_seek##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode,       \
+	                      void **key_out, void **value_out, bool *cmp_failed);                          \
+	size_t cc_omap_size##sfx(const cc_omap_t *m);                                                       \
+	int cc_omap_check##sfx(cc_omap_t *m, smr_context_t *ctx, size_t *count_out);                        \
+	void cc_omap_destroy##sfx(cc_omap_t *m, smr_context_t *ctx);
+
 #define CC_DS_DECLARE(sfx)                                                                              \
 	cc_queue_t *cc_queue_create##sfx(smr_context_t *ctx);                                              \
 	int cc_queue_enqueue##sfx(cc_queue_t *q, smr_context_t *ctx, uint64_t value);                       \
 	bool cc_queue_dequeue##sfx(cc_queue_t *q, smr_context_t *ctx, uint64_t *out);                       \
 	void cc_queue_destroy##sfx(cc_queue_t *q, smr_context_t *ctx);                                      \
 	CC_DS_MAP_DECLARE(skiplist, sfx)                                                                    \
-	CC_DS_MAP_DECLARE(bst, sfx)
+	CC_DS_MAP_DECLARE(bst, sfx)                                                                         \
+	CC_DS_OMAP_DECLARE(sfx)
 
 CC_DS_DECLARE(__ibr)
 CC_DS_DECLARE(__debra)

@@ -19,6 +19,9 @@
  *                              (acquire; the adapter adds what its scheme needs)
  *   ds_alloc(c, size)          a node of `size` bytes, NULL with errno
  *   ds_retire(c, p, size)      hand an unlinked node to reclamation
+ *   ds_retire_cb(c, p, size, fini)  the same, fini(p) run when it is freed
+ *                              (library build only: src/ds/omap.c, which is
+ *                              not built against the adapters, uses it)
  *   ds_checkpoint(c)           DEBRA+ restart point (a no-op elsewhere)
  *   ds_reserve(c, slot, p)     DEBRA+ protected record (a no-op elsewhere)
  *   ds_write_phase(c)          DEBRA+ end of the restartable region
@@ -46,6 +49,7 @@ typedef smr_context_t ds_ctx_t;
 #define ds_protect(c, src) smr__protect_as((c), (void *const *)(src), CC_DS_SCHEME)
 #define ds_alloc(c, size) smr_alloc((c), (size))
 #define ds_retire(c, p, size) smr_retire((c), (p), (size))
+#define ds_retire_cb(c, p, size, fini) smr_retire_cb((c), (p), (size), (fini))
 #define ds_checkpoint(c) smr__checkpoint_as((c), CC_DS_SCHEME)
 #define ds_reserve(c, slot, p) smr__reserve_as((c), (slot), (p), CC_DS_SCHEME)
 #define ds_write_phase(c) smr__write_phase_as((c), CC_DS_SCHEME)

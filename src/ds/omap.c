@@ -1,0 +1,834 @@
+/*
+ * src/ds/omap.c - the generic ordered map of ccmem/omap.h: Fraser's skip list
+ * of src/ds/skiplist.c over opaque keys and values, ordered by a caller
+ * comparator that may fail, with reference-counting hooks (acquire/release).
+ * Compiled once per scheme like the other structures (reclaim.h); the DEBRA+
+ * instance only refuses to create a map.  Not built against the benchmark's
+ * peer adapters (it needs smr_retire_cb).
+ *
+ * Differences from skiplist.c, and why:
+ *
+ *   Values live in cells.  A node's value word points to a cell {ops, value}
+ *   allocated with smr_alloc before it is published.  replace swaps the word
+ *   by CAS and retires the old cell, whose fini releases the old value: a
+ *   reader that loaded the old cell inside its operation keeps it (and so the
+ *   value it is about to acquire) alive, under IBR too, because the cell was
+ *   born before any reader could load it (a value stored in the node itself
+ *   could not be released safely under IBR: the cell retired for it would be
+ *   born after the readers' reservations).
+ *
+ *   The remove's linearisation point is the CAS that marks the value word
+ *   (low bit), as in Java's ConcurrentSkipListMap: a replace then can no
+ *   longer succeed on the removed node.  The winner owns the removal; it
+ *   retires the final cell and marks the tower top-down (level 0 included).
+ *   An insert that finds its key's node logically removed helps mark the
+ *   tower and searches again (the search cuts it), so two nodes of one key
+ *   are never linked at level 0 together.  Every search keeps skiplist.c's
+ *   IBR rule: a pointer is followed only when read unmarked out of a node, and
+ *   a value cell only when the value word was read unmarked (the node was
+ *   then not removed, hence linked).
+ *
+ *   Reachability is counted, not inferred from the order.  node.links is an
+ *   upper bound on the levels where the node is linked: +1 before each link
+ *   CAS (level 0 counts from the start), -1 after a link CAS that failed and
+ *   after each successful cut.  The last owner (flags as in skiplist.c) runs
+ *   the comparator search that cuts the node; if a comparison fails there, or
+ *   the count is not 0 afterwards (a cutter between its CAS and its -1, or a
+ *   comparator that is not a total order), it falls back to a comparator-free
+ *   walk of each level from the head that cuts the node by identity.  So no
+ *   node is retired while reachable, whatever the comparator answers.
+ *
+ *   Towers may end short: an insert whose upper-level search fails a
+ *   comparison stops linking; node.linked records the levels it linked
+ *   (levels 0..linked-1), which cc_omap_check verifies.
+ *
+ * Nodes and cells are released through smr_retire_cb; the fini finds the
+ * ops through the pointer stored in the node or cell.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "reclaim.h"
+
+#if CC_DS_LIBRARY
+#include "ccmem/omap.h"
+
+/* Levels of the tallest tower: 2^24 keys before searches lose their
+ * logarithmic cost. */
+#define OM_MAX 24
+
+/* Owner flags (om_node.done), each added once: the last one in retires. */
+#define OM_INSERTED 1u /* the inserter has stopped linking upper levels */
+#define OM_REMOVED 2u  /* the remover has marked the value word and the tower */
+
+typedef struct om_cell {
+	const cc_omap_ops_t *ops; /* for the fini */
+	void *value;              /* immutable */
+} om_cell_t;
+
+typedef struct om_node {
+	void *key;                /* immutable */
+	const cc_omap_ops_t *ops; /* for the fini */
+	om_cell_t *val;           /* the value cell; low bit set: removed */
+	uint32_t height;          /* levels allocated, 1..OM_MAX */
+	uint32_t done;            /* OM_INSERTED | OM_REMOVED, by atomic add */
+	uint32_t linked;          /* levels the inserter linked; final once OM_INSERTED is set */
+	uint32_t links;           /* >= the levels where the node is linked now */
+	struct om_node *next[];   /* low bit set: this node is removed at that level */
+} om_node_t;
+
+struct cc_omap {
+	om_node_t *head;          /* a tower of OM_MAX levels, never compared */
+	const cc_omap_ops_t *ops;
+	uint64_t size;            /* keys: +1 after a level-0 link, -1 after a value mark */
+};
+
+typedef struct om_path {
+	om_node_t *pred[OM_MAX], *succ[OM_MAX];
+} om_path_t;
+
+/* om_search results */
+#define OM_ABSENT 0
+#define OM_FOUND 1
+#define OM_CUT (-1)
+#define OM_FAILED (-2)
+
+/* om_search flags */
+#define OM_PAST_EQUAL 1u /* move right over keys equal to key: pred <= key < succ */
+#define OM_STOP_EQUAL 2u /* return at the first level that meets key's node (*hit) */
+
+static inline bool om_marked(const void *p) { return ((uintptr_t)p & 1u) != 0; }
+static inline void *om_unmark(const void *p) { return (void *)((uintptr_t)p & ~(uintptr_t)1); }
+static inline void *om_mark(const void *p) { return (void *)((uintptr_t)p | 1u); }
+
+static size_t om_node_size(uint32_t height)
+{
+	return sizeof(om_node_t) + (size_t)height * sizeof(om_node_t *);
+}
+
+/* Seeds handed to threads, one splitmix64 step apart (as skiplist.c). */
+static uint64_t om_seeds;
+
+/* Geometric height, p = 1/2, from a per-thread xorshift64* stream. */
+static uint32_t om_random_height(void)
+{
+	static _Thread_local uint64_t state;
+	if (state == 0) {
+		/* once per thread; the add needs no ordering beyond its atomicity */
+		uint64_t z = cc_atomic_faa_u64(&om_seeds, 0x9E3779B97F4A7C15ull) + 0x9E3779B97F4A7C15ull;
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+		state = (z ^ (z >> 31)) | 1u;
+	}
+	state ^= state >> 12;
+	state ^= state << 25;
+	state ^= state >> 27;
+	uint64_t r = state * 0x2545F4914F6CDD1Dull;
+	return 1u + (uint32_t)__builtin_ctzll(r | (1ull << (OM_MAX - 1)));
+}
+
+/* ---- release hooks (run by SMR when it frees, on any thread) ----------------- */
+
+static void om_node_fini(void *p)
+{
+	om_node_t *n = p;
+	if (n->ops->release != NULL)
+		n->ops->release(n->ops->arg, n->key, NULL);
+}
+
+static void om_cell_fini(void *p)
+{
+	om_cell_t *c = p;
+	if (c->ops->release != NULL)
+		c->ops->release(c->ops->arg, NULL, c->value);
+}
+
+/* An allocation never published (no reference was taken): no release. */
+static void om_discard(ds_ctx_t *ctx, void *p, size_t size)
+{
+	int saved = errno;
+	ds_retire(ctx, p, size);
+	errno = saved;
+}
+
+static inline int om_cmp(const cc_omap_t *m, const void *a, const void *b, bool *failed)
+{
+	bool f = false;
+	int c = m->ops->compare(m->ops->arg, a, b, &f);
+	if (f)
+		*failed = true;
+	return c;
+}
+
+/* ---- links and cuts ---------------------------------------------------------- */
+
+/* Unlinks `node` (marked at lvl) from pred at lvl; true when this CAS did. */
+static bool om_cut(om_node_t *pred, om_node_t *node, om_node_t *succ, int lvl)
+{
+	/* seq_cst CAS: pred still names node unmarked, so pred is linked and
+	 * node's successor (frozen by its mark) is still node's */
+	if (!cc_atomic_cas_ptr((void **)&pred->next[lvl], node, succ))
+		return false;
+	/* seq_cst add: after the cut; the last owner's acquire load of links
+	 * (om_unlink_and_retire) pairs with it */
+	cc_atomic_faa_u32(&node->links, (uint32_t)-1);
+	return true;
+}
+
+/* Marks every level of node's tower, top-down (level 0 last), so that no
+ * level is marked before the levels above it.  Idempotent: the remover and
+ * any helper may run it together. */
+static void om_mark_tower(om_node_t *node)
+{
+	for (int lvl = (int)node->height - 1; lvl >= 0; lvl--) {
+		om_node_t *nx = cc_atomic_load_relaxed_ptr((void *const *)&node->next[lvl]);
+		/* seq_cst CAS: a marked pointer never changes again */
+		while (!om_marked(nx) && !cc_atomic_cas_value_ptr((void **)&node->next[lvl], (void **)&nx, om_mark(nx)))
+			;
+	}
+}
+
+/* ---- searches ------------------------------------------------------------------ */
+
+/*
+ * One search from the head: loads only, plus the comparator.  It follows a
+ * next pointer only when read unmarked (the node it was read from was then
+ * linked, so the pointer names a node alive at that moment: the IBR rule);
+ * on meeting a node whose link at a level is marked it returns OM_CUT with
+ * the cut (Harris and Michael).  At each level pred < key <= succ (with
+ * OM_PAST_EQUAL: pred <= key < succ); a node met again one level down is not
+ * compared again.  Returns OM_FOUND when succ[0] (or *hit, with
+ * OM_STOP_EQUAL) compares equal, OM_ABSENT, OM_CUT, or OM_FAILED when a
+ * comparison failed (*failed set).
+ */
+static int om_search(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flags, om_path_t *path,
+                     om_node_t **cut, int *cut_lvl, om_node_t **hit, bool *failed)
+{
+	om_node_t *pred = m->head, *known = NULL;
+	int known_c = 0, last_c = 1;
+	for (int lvl = OM_MAX - 1; lvl >= 0; lvl--) {
+		om_node_t *curr = ds_protect(ctx, &pred->next[lvl]);
+		if (om_marked(curr)) {
+			cut[0] = NULL; /* pred removed since we reached it: start over */
+			return OM_CUT;
+		}
+		last_c = 1;
+		while (curr != NULL) {
+			om_node_t *next = ds_protect(ctx, &curr->next[lvl]);
+			if (om_marked(next)) {
+				/* curr is removed: next is copied into the cut, never followed */
+				cut[0] = pred;
+				cut[1] = curr;
+				cut[2] = om_unmark(next);
+				*cut_lvl = lvl;
+				return OM_CUT;
+			}
+			int c;
+			if (curr == known) {
+				c = known_c;
+			} else {
+				c = om_cmp(m, curr->key, key, failed);
+				if (*failed)
+					return OM_FAILED;
+			}
+			if (c > 0 || (c == 0 && !(flags & OM_PAST_EQUAL))) {
+				known = curr;
+				known_c = c;
+				last_c = c;
+				if (c == 0 && (flags & OM_STOP_EQUAL)) {
+					*hit = curr;
+					return OM_FOUND;
+				}
+				break;
+			}
+			pred = curr;
+			curr = next;
+		}
+		path->pred[lvl] = pred;
+		path->succ[lvl] = curr;
+	}
+	if (hit != NULL)
+		*hit = path->succ[0];
+	return path->succ[0] != NULL && last_c == 0 ? OM_FOUND : OM_ABSENT;
+}
+
+/* Searches until a path without removed nodes is seen, cutting the removed
+ * nodes met on the way.  OM_FOUND, OM_ABSENT or OM_FAILED.  Inside an
+ * operation. */
+static int om_find(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flags, om_path_t *path, om_node_t **hit,
+                   bool *failed)
+{
+	for (;;) {
+		om_node_t *cut[3];
+		int lvl = 0;
+		int r = om_search(m, ctx, key, flags, path, cut, &lvl, hit, failed);
+		if (r != OM_CUT)
+			return r;
+		if (cut[0] != NULL)
+			om_cut(cut[0], cut[1], cut[2], lvl);
+	}
+}
+
+/* The comparator-free fallback: walks each level where node may be linked,
+ * from the head, and cuts node by identity (any removed node met on the way
+ * is cut too, Harris-style, restarting from the head when a cut fails).
+ * A level is done when the walk cut node there or reached its end without
+ * meeting it; node is marked at every level and nobody links it again, so
+ * it cannot be skipped.  O(n) per level: the rare path. */
+static void om_walk_unlink(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *node, int levels)
+{
+	for (int lvl = levels - 1; lvl >= 0; lvl--) {
+	restart:
+		/* acquire: pairs with the cutters' add (om_cut): 0 means every link
+		 * is cut, and the cuts happened before */
+		if (cc_atomic_load_acquire_u32(&node->links) == 0)
+			return;
+		om_node_t *pred = m->head;
+		om_node_t *curr = ds_protect(ctx, &pred->next[lvl]);
+		while (curr != NULL) {
+			if (om_marked(curr))
+				goto restart; /* pred removed since we reached it */
+			om_node_t *next = ds_protect(ctx, &curr->next[lvl]);
+			if (om_marked(next)) {
+				bool ours = curr == node;
+				if (!om_cut(pred, curr, om_unmark(next), lvl))
+					goto restart;
+				if (ours)
+					break; /* cut at this level, for good */
+				curr = ds_protect(ctx, &pred->next[lvl]); /* pred's link, re-read */
+				continue;
+			}
+			pred = curr;
+			curr = next;
+		}
+	}
+}
+
+/* Makes `node` (value and tower marked, inserter done) unreachable at every
+ * level, then retires it.  Inside an operation, by the owner that set the
+ * second flag. */
+static void om_unlink_and_retire(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *node, bool *failed)
+{
+	om_path_t path;
+	bool f = false;
+	/* the search of its key meets the node wherever it is still linked
+	 * (levels hold strictly increasing keys) and cuts it */
+	int r = om_find(m, ctx, node->key, 0, &path, NULL, &f);
+	if (f)
+		*failed = true;
+	/* acquire: pairs with the cutters' add (om_cut) */
+	if (r == OM_FAILED || cc_atomic_load_acquire_u32(&node->links) != 0) {
+		/* relaxed: the inserter stored it before its flag add, which our
+		 * flag add (seq_cst) read */
+		om_walk_unlink(m, ctx, node, (int)cc_atomic_load_relaxed_u32(&node->linked));
+	}
+	ds_retire_cb(ctx, node, om_node_size(node->height), om_node_fini);
+}
+
+/* Adds an owner flag; true when the other owner was already done. */
+static bool om_owner_done(om_node_t *node, uint32_t flag)
+{
+	/* seq_cst add: orders this owner's last link, cut or mark before the
+	 * other owner's clean-up pass (its add reads ours) */
+	uint32_t old = cc_atomic_faa_u32(&node->done, flag);
+	return (old & (OM_INSERTED | OM_REMOVED) & ~flag) != 0;
+}
+
+/* The value cell of a node reached by a search, or NULL when the node is
+ * removed.  An unmarked word proves the node linked when it was read, so the
+ * cell is alive (the IBR rule). */
+static inline om_cell_t *om_value(ds_ctx_t *ctx, om_node_t *node)
+{
+	om_cell_t *c = ds_protect(ctx, &node->val);
+	return om_marked(c) ? NULL : c;
+}
+
+static inline void om_acquire(cc_omap_t *m, void *key, void *value)
+{
+	if (m->ops->acquire != NULL)
+		m->ops->acquire(m->ops->arg, key, value);
+}
+
+static inline int om_canceled(bool *cmp_failed)
+{
+	if (cmp_failed != NULL)
+		*cmp_failed = true;
+	errno = ECANCELED;
+	return -1;
+}
+
+/* ---- the public functions ------------------------------------------------------ */
+
+cc_omap_t *DS_FN(cc_omap_create)(ds_ctx_t *ctx, const cc_omap_ops_t *ops)
+{
+	if (ops == NULL || ops->compare == NULL || ctx == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (CC_DS_SCHEME == SMR_DEBRA_PLUS) {
+		errno = ENOTSUP; /* a comparator must never be siglongjmp'd out of */
+		return NULL;
+	}
+	cc_omap_t *m = cc_alloc(sizeof *m);
+	if (m == NULL)
+		return NULL;
+	om_node_t *head = ds_alloc(ctx, om_node_size(OM_MAX));
+	if (head == NULL) {
+		cc_free(m, sizeof *m);
+		return NULL;
+	}
+	head->key = NULL;
+	head->ops = ops;
+	head->val = NULL;
+	head->height = OM_MAX;
+	head->done = OM_INSERTED;
+	head->linked = OM_MAX;
+	head->links = 0;
+	for (int i = 0; i < OM_MAX; i++)
+		head->next[i] = NULL;
+	m->head = head;
+	m->ops = ops;
+	m->size = 0;
+	return m;
+}
+
+int DS_FN(cc_omap_lookup)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void **value_out, bool *cmp_failed)
+{
+	bool failed = false;
+	om_path_t path;
+	om_node_t *hit = NULL;
+	ds_begin(ctx);
+	int r = om_find(m, ctx, key, OM_STOP_EQUAL, &path, &hit, &failed);
+	if (r == OM_FAILED) {
+		ds_end(ctx);
+		return om_canceled(cmp_failed);
+	}
+	om_cell_t *c = r == OM_FOUND ? om_value(ctx, hit) : NULL;
+	if (c != NULL && value_out != NULL) {
+		*value_out = c->value;
+		om_acquire(m, NULL, c->value);
+	}
+	ds_end(ctx);
+	if (cmp_failed != NULL)
+		*cmp_failed = false;
+	return c != NULL;
+}
+
+int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, void **existing, bool *cmp_failed)
+{
+	bool failed = false;
+	om_path_t path;
+	om_node_t *n = NULL, *hit = NULL;
+	om_cell_t *cell = NULL;
+	ds_begin(ctx);
+	for (;;) {
+		int r = om_find(m, ctx, key, 0, &path, &hit, &failed);
+		if (r != OM_ABSENT) {
+			om_cell_t *c = r == OM_FOUND ? om_value(ctx, hit) : NULL;
+			if (r == OM_FOUND && c == NULL) {
+				om_mark_tower(hit); /* logically removed: help, the next search cuts it */
+				continue;
+			}
+			if (c != NULL && existing != NULL) {
+				*existing = c->value;
+				om_acquire(m, NULL, c->value);
+			}
+			ds_end(ctx);
+			if (n != NULL) { /* never published: no reference taken */
+				om_discard(ctx, n, om_node_size(n->height));
+				om_discard(ctx, cell, sizeof *cell);
+			}
+			if (r == OM_FAILED)
+				return om_canceled(cmp_failed);
+			if (cmp_failed != NULL)
+				*cmp_failed = false;
+			return 0;
+		}
+		if (n == NULL) {
+			uint32_t h = om_random_height();
+			cell = ds_alloc(ctx, sizeof *cell);
+			n = cell == NULL ? NULL : ds_alloc(ctx, om_node_size(h));
+			if (n == NULL) {
+				ds_end(ctx);
+				if (cell != NULL)
+					om_discard(ctx, cell, sizeof *cell);
+				if (cmp_failed != NULL)
+					*cmp_failed = false;
+				return -1; /* errno from the allocator; nothing changed */
+			}
+			cell->ops = m->ops;
+			cell->value = value;
+			n->key = key;
+			n->ops = m->ops;
+			n->val = cell;
+			n->height = h;
+			n->done = 0;
+			n->linked = 1;
+			n->links = 1; /* level 0, linked below */
+			for (uint32_t i = 1; i < h; i++)
+				n->next[i] = NULL;
+		}
+		n->next[0] = path.succ[0];
+		/* seq_cst CAS (release): the node's and the cell's fields before the
+		 * link; the linearisation point of the insert */
+		if (cc_atomic_cas_ptr((void **)&path.pred[0]->next[0], path.succ[0], n))
+			break;
+	}
+	cc_atomic_faa_u64(&m->size, 1); /* seq_cst add: atomicity only; cc_omap_size reads it relaxed */
+	/* linked at level 0: the key is in the map.  Now the upper levels. */
+	for (int lvl = 1; lvl < (int)n->height; lvl++) {
+		for (;;) {
+			/* acquire: pairs with the remover's marking CAS (om_mark_tower) */
+			om_node_t *nx = cc_atomic_load_acquire_ptr((void *const *)&n->next[lvl]);
+			if (om_marked(nx))
+				goto stop; /* removed meanwhile: stop building the tower */
+			int r = om_find(m, ctx, key, 0, &path, &hit, &failed);
+			if (r != OM_FOUND || hit != n)
+				goto stop; /* a comparison failed, or n is no longer the key's node */
+			/* seq_cst CAS: fails once the tower is marked at this level */
+			if (nx != path.succ[lvl] && !cc_atomic_cas_ptr((void **)&n->next[lvl], nx, path.succ[lvl]))
+				goto stop;
+			/* seq_cst add: counted before the link can exist (om_cut's -1
+			 * never precedes it) */
+			cc_atomic_faa_u32(&n->links, 1);
+			/* seq_cst CAS: links n at lvl */
+			if (cc_atomic_cas_ptr((void **)&path.pred[lvl]->next[lvl], path.succ[lvl], n)) {
+				/* relaxed: read by the last owner after our flag add */
+				cc_atomic_store_relaxed_u32(&n->linked, (uint32_t)lvl + 1);
+				break;
+			}
+			cc_atomic_faa_u32(&n->links, (uint32_t)-1); /* seq_cst add: not linked after all */
+		}
+	}
+stop:
+	if (om_owner_done(n, OM_INSERTED))
+		om_unlink_and_retire(m, ctx, n, &failed); /* removed while we linked: ours to free */
+	ds_end(ctx);
+	if (cmp_failed != NULL)
+		*cmp_failed = failed;
+	return 1;
+}
+
+/* replace and replace_if: expected is compared when `conditional`. */
+static int om_replace(cc_omap_t *m, ds_ctx_t *ctx, const void *key, bool conditional, void *expected, void *value,
+                      void **old, bool *cmp_failed)
+{
+	bool failed = false;
+	om_path_t path;
+	om_node_t *hit = NULL;
+	om_cell_t *fresh = NULL;
+	ds_begin(ctx);
+	int r = om_find(m, ctx, key, OM_STOP_EQUAL, &path, &hit, &failed);
+	if (r == OM_FAILED) {
+		ds_end(ctx);
+		return om_canceled(cmp_failed);
+	}
+	if (cmp_failed != NULL)
+		*cmp_failed = false;
+	/* acquire: the cell's fields as published by its writer */
+	om_cell_t *c = r == OM_FOUND ? ds_protect(ctx, &hit->val) : om_mark(NULL);
+	for (;;) {
+		/* a marked word: removed (the key was absent at that moment) */
+		if (om_marked(c) || (conditional && c->value != expected)) {
+			ds_end(ctx);
+			if (fresh != NULL)
+				om_discard(ctx, fresh, sizeof *fresh);
+			return 0;
+		}
+		if (fresh == NULL) {
+			fresh = ds_alloc(ctx, sizeof *fresh); /* before the CAS: ENOMEM changes nothing */
+			if (fresh == NULL) {
+				ds_end(ctx);
+				return -1; /* errno from the allocator; *cmp_failed already false */
+			}
+			fresh->ops = m->ops;
+			fresh->value = value;
+		}
+		/* seq_cst CAS (release): the cell's fields before it is published;
+		 * fails on a removed node's marked word.  The linearisation point. */
+		if (cc_atomic_cas_value_ptr((void **)&hit->val, (void **)&c, fresh))
+			break;
+		/* c is the word found: loaded inside the operation while the node
+		 * was reachable from our unmarked read of it; re-read it protected */
+		c = ds_protect(ctx, &hit->val);
+	}
+	if (old != NULL) {
+		*old = c->value;
+		om_acquire(m, NULL, c->value);
+	}
+	ds_retire_cb(ctx, c, sizeof *c, om_cell_fini); /* unreachable since the CAS */
+	ds_end(ctx);
+	return 1;
+}
+
+int DS_FN(cc_omap_replace)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void *value, void **old, bool *cmp_failed)
+{
+	return om_replace(m, ctx, key, false, NULL, value, old, cmp_failed);
+}
+
+int DS_FN(cc_omap_replace_if)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void *expected, void *value,
+                              bool *cmp_failed)
+{
+	return om_replace(m, ctx, key, true, expected, value, NULL, cmp_failed);
+}
+
+int DS_FN(cc_omap_remove)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void **key_out, void **value_out,
+                          bool *cmp_failed)
+{
+	bool failed = false;
+	om_path_t path;
+	om_node_t *hit = NULL;
+	ds_begin(ctx);
+	int r = om_find(m, ctx, key, OM_STOP_EQUAL, &path, &hit, &failed);
+	if (r == OM_FAILED) {
+		ds_end(ctx);
+		return om_canceled(cmp_failed);
+	}
+	om_cell_t *c = r == OM_FOUND ? ds_protect(ctx, &hit->val) : om_mark(NULL);
+	for (;;) {
+		if (om_marked(c)) { /* absent, or another remover's mark came first */
+			ds_end(ctx);
+			if (cmp_failed != NULL)
+				*cmp_failed = false;
+			return 0;
+		}
+		/* seq_cst CAS: the linearisation point of the remove; the winner
+		 * owns the removal */
+		if (cc_atomic_cas_value_ptr((void **)&hit->val, (void **)&c, om_mark(c)))
+			break;
+		c = ds_protect(ctx, &hit->val); /* a replace came first: its cell */
+	}
+	cc_atomic_faa_u64(&m->size, (uint64_t)-1); /* seq_cst add: atomicity only */
+	if (key_out != NULL)
+		*key_out = hit->key;
+	if (key_out != NULL || value_out != NULL)
+		om_acquire(m, key_out != NULL ? hit->key : NULL, value_out != NULL ? c->value : NULL);
+	if (value_out != NULL)
+		*value_out = c->value;
+	/* the marked word is never followed again: the cell is unreachable */
+	ds_retire_cb(ctx, c, sizeof *c, om_cell_fini);
+	om_mark_tower(hit);
+	if (om_owner_done(hit, OM_REMOVED))
+		om_unlink_and_retire(m, ctx, hit, &failed);
+	/* else: the inserter is still linking upper levels; it unlinks and
+	 * retires the node when it stops (it sees our flag) */
+	ds_end(ctx);
+	if (cmp_failed != NULL)
+		*cmp_failed = failed;
+	return 1;
+}
+
+/* From pred (reached at level 0) and curr = its next read unmarked, the
+ * first node at level 0 whose value word is unmarked: 1 with *node and *cell,
+ * 0 at the end, -1 after cutting a removed node (start again). */
+static int om_scan(ds_ctx_t *ctx, om_node_t *pred, om_node_t *curr, om_node_t **node, om_cell_t **cell)
+{
+	while (curr != NULL) {
+		om_node_t *next = ds_protect(ctx, &curr->next[0]);
+		if (om_marked(next)) {
+			om_cut(pred, curr, om_unmark(next), 0);
+			return -1;
+		}
+		om_cell_t *c = om_value(ctx, curr);
+		if (c != NULL) {
+			*node = curr;
+			*cell = c;
+			return 1;
+		}
+		pred = curr; /* logically removed: skipped */
+		curr = next;
+	}
+	return 0;
+}
+
+/* The last node of the list, walked without the comparator: 1 with *node,
+ * 0 when empty, -1 after cutting a removed node (start again). */
+static int om_last(cc_omap_t *m, ds_ctx_t *ctx, om_node_t **node)
+{
+	om_node_t *pred = m->head;
+	for (int lvl = OM_MAX - 1; lvl >= 0; lvl--) {
+		om_node_t *curr = ds_protect(ctx, &pred->next[lvl]);
+		if (om_marked(curr))
+			return -1;
+		while (curr != NULL) {
+			om_node_t *next = ds_protect(ctx, &curr->next[lvl]);
+			if (om_marked(next)) {
+				om_cut(pred, curr, om_unmark(next), lvl);
+				return -1;
+			}
+			pred = curr;
+			curr = next;
+		}
+	}
+	*node = pred;
+	return pred != m->head;
+}
+
+int DS_FN(cc_omap_seek)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_seek_t mode, void **key_out,
+                        void **value_out, bool *cmp_failed)
+{
+	if ((unsigned)mode > (unsigned)CC_OMAP_LT) {
+		errno = EINVAL;
+		return -1;
+	}
+	bool failed = false;
+	om_path_t path;
+	om_node_t *node = NULL;
+	om_cell_t *cell = NULL;
+	int r = 0;
+	ds_begin(ctx);
+	for (;;) {
+		if (mode == CC_OMAP_FIRST) {
+			om_node_t *head = m->head;
+			om_node_t *first = ds_protect(ctx, &head->next[0]); /* the head is never marked */
+			r = om_scan(ctx, head, first, &node, &cell);
+		} else if (mode == CC_OMAP_GE || mode == CC_OMAP_GT) {
+			if (om_find(m, ctx, key, mode == CC_OMAP_GT ? OM_PAST_EQUAL : 0, &path, NULL, &failed) == OM_FAILED)
+				break;
+			r = om_scan(ctx, path.pred[0], path.succ[0], &node, &cell);
+		} else {
+			/* LAST, LE, LT: the last node before the end or key; if it is
+			 * logically removed, help mark it and search again (the search
+			 * cuts it), since a level cannot be walked backwards */
+			if (mode == CC_OMAP_LAST) {
+				r = om_last(m, ctx, &node);
+			} else {
+				if (om_find(m, ctx, key, mode == CC_OMAP_LE ? OM_PAST_EQUAL : 0, &path, NULL, &failed) ==
+				    OM_FAILED)
+					break;
+				node = path.pred[0];
+				r = node != m->head;
+			}
+			if (r == 1) {
+				cell = om_value(ctx, node);
+				if (cell == NULL) {
+					om_mark_tower(node);
+					r = -1;
+				}
+			}
+		}
+		if (r >= 0)
+			break;
+	}
+	if (failed) {
+		ds_end(ctx);
+		return om_canceled(cmp_failed);
+	}
+	if (r == 1) {
+		if (key_out != NULL)
+			*key_out = node->key;
+		if (value_out != NULL)
+			*value_out = cell->value;
+		if (key_out != NULL || value_out != NULL)
+			om_acquire(m, key_out != NULL ? node->key : NULL, value_out != NULL ? cell->value : NULL);
+	}
+	ds_end(ctx);
+	if (cmp_failed != NULL)
+		*cmp_failed = false;
+	return r;
+}
+
+size_t DS_FN(cc_omap_size)(const cc_omap_t *m)
+{
+	/* relaxed: a count, no data read through it; below 0 only while an
+	 * insert that was removed at once has not yet added its 1 */
+	int64_t n = (int64_t)cc_atomic_load_relaxed_u64(&m->size);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static int om_broken(const char *what, size_t index)
+{
+	fprintf(stderr, "cc_omap_check: %s (key #%zu of level 0)\n", what, index);
+	errno = EPROTO;
+	return -1;
+}
+
+static size_t om_index(const cc_omap_t *m, const om_node_t *n)
+{
+	size_t i = 0;
+	for (const om_node_t *p = m->head->next[0]; p != NULL && p != n; p = om_unmark(p->next[0]))
+		i++;
+	return i;
+}
+
+int DS_FN(cc_omap_check)(cc_omap_t *m, ds_ctx_t *ctx, size_t *count_out)
+{
+	(void)ctx; /* quiescent: plain loads */
+	size_t count = 0, appearances = 0, linked_sum = 0;
+	for (int lvl = 0; lvl < OM_MAX; lvl++) {
+		const om_node_t *prev = NULL;
+		/* the level below, walked in step: this level must be a sub-list */
+		const om_node_t *below = lvl > 0 ? m->head->next[lvl - 1] : NULL;
+		for (const om_node_t *n = m->head->next[lvl]; n != NULL; n = n->next[lvl]) {
+			if (om_marked(n))
+				return om_broken("marked link reachable", prev ? om_index(m, prev) : 0);
+			if (n->height <= (uint32_t)lvl) /* before reading next[lvl] */
+				return om_broken("node linked above its allocated tower", om_index(m, n));
+			if (n->linked <= (uint32_t)lvl)
+				return om_broken("node linked above its linked height", om_index(m, n));
+			if (om_marked(n->next[lvl]) || om_marked(n->val) || n->val == NULL)
+				return om_broken("removed node still linked", om_index(m, n));
+			if (n->ops != m->ops || n->val->ops != m->ops)
+				return om_broken("node or value cell of another map", om_index(m, n));
+			if (prev != NULL) {
+				bool failed = false;
+				int c = om_cmp(m, prev->key, n->key, &failed);
+				if (failed) {
+					errno = ECANCELED;
+					return -1;
+				}
+				if (c >= 0)
+					return om_broken("keys out of order", om_index(m, n));
+			}
+			if (lvl > 0) {
+				while (below != NULL && below != n)
+					below = below->next[lvl - 1];
+				if (below == NULL)
+					return om_broken("upper level not a sub-list of the one below", om_index(m, n));
+			} else {
+				count++;
+				if (n->done != OM_INSERTED)
+					return om_broken("owner flags not those of a live node", count - 1);
+				if (n->linked < 1 || n->linked > n->height)
+					return om_broken("linked height out of range", count - 1);
+				if (n->links != n->linked)
+					return om_broken("link count differs from the linked height", count - 1);
+				linked_sum += n->linked;
+			}
+			appearances++;
+			prev = n;
+		}
+	}
+	/* every level is a sub-list of the one below, and no node appears above
+	 * its linked height: so each node's levels are 0..k-1 with k <= linked,
+	 * and equal sums make every k its linked height (towers complete) */
+	if (appearances != linked_sum)
+		return om_broken("a tower is not linked at every level of its linked height", 0);
+	if (cc_atomic_load_relaxed_u64(&m->size) != count)
+		return om_broken("size counter differs from the keys linked", count);
+	if (count_out != NULL)
+		*count_out = count;
+	return 0;
+}
+
+void DS_FN(cc_omap_destroy)(cc_omap_t *m, ds_ctx_t *ctx)
+{
+	if (m == NULL)
+		return;
+	om_node_t *n = om_unmark(m->head->next[0]);
+	ds_retire(ctx, m->head, om_node_size(OM_MAX));
+	while (n != NULL) {
+		om_node_t *next = om_unmark(n->next[0]);
+		if (!om_marked(n->val))
+			ds_retire_cb(ctx, n->val, sizeof(om_cell_t), om_cell_fini);
+		ds_retire_cb(ctx, n, om_node_size(n->height), om_node_fini);
+		n = next;
+	}
+	cc_free(m, sizeof *m);
+}
+
+#else
+/* Built against a benchmark adapter (bench/adapters): the generic map needs
+ * smr_retire_cb, which the peers' adapters do not map; nothing to build. */
+typedef int cc_omap_not_built_t;
+#endif
