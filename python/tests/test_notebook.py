@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat") if os.environ.get("CCMEM_NOTEBOOK_OPTIONAL") else __import__("nbformat")
+import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellExecutionError  # noqa: E402
 
@@ -23,10 +23,9 @@ def test_notebook_runs_without_error(tmp_path, out_dir):
     kernels = tmp_path / "jupyter" / "kernels" / "ccmem-python3"
     kernels.mkdir(parents=True)
     (kernels / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (ccmem)", "language": "python",
-        "env": {"PYTHONPATH": os.environ.get("PYTHONPATH", ""), "CCMEM_NOTEBOOK_OUT": str(out_dir / "notebook"),
-                "MPLBACKEND": "Agg"},
+        "env": {"PYTHONPATH": os.environ.get("PYTHONPATH", ""), "CCMEM_NOTEBOOK_OUT": str(out_dir / "notebook")},
     }))
     os.environ["JUPYTER_PATH"] = str(tmp_path / "jupyter")
     nb = nbformat.read(NOTEBOOK, as_version=4)

@@ -42,12 +42,14 @@ def test_references_balance(scheme):
     q = ConcurrentQueue(scheme=scheme)
     for o in items:
         q.put(o)
+    del o
     assert [sys.getrefcount(o) for o in items] == [r + 1 for r in refs]
     for o in items[:20]:
         assert q.get() is o
-    assert [sys.getrefcount(o) for o in items[:20]] == refs[:20]
+    del o
+    assert [sys.getrefcount(x) for x in items][:20] == refs[:20]
     watch = [weakref.ref(o) for o in items[20:]]
-    del items, o
+    del items
     del q  # the 30 left are released with the queue
     gc.collect()
     config.reclaim()

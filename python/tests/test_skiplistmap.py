@@ -168,7 +168,7 @@ def test_every_reference_released_once(scheme):
         del m[k]
     got = m[keys[150]]
     assert got is vals[150]
-    del got
+    del got, k, v  # the loops' last items
     m.clear()
     del m
     gc.collect()
