@@ -13,6 +13,7 @@ profiler for Python.
 See the README's "Python" section.
 """
 
+import atexit as _atexit
 import os as _os
 
 from . import _ccmem
@@ -27,6 +28,10 @@ from ._reports import (
     SizeHistogram,
     ThreadMemoryStats,
 )
+
+# at exit, nodes that can be freed are, and their references dropped while
+# the interpreter can still run finalisers (maps still alive keep theirs)
+_atexit.register(_ccmem.reclaim)
 
 # a leak's stack starts at the user's line, not inside this package
 _ccmem.set_internal_folder(_os.path.dirname(_os.path.abspath(__file__)))

@@ -12,6 +12,25 @@
 #include <math.h>
 #include <string.h>
 
+/* An int of at most two 30-bit digits (|v| < 2^60) read straight from its
+ * digits on CPython 3.11, whose layout (sign in ob_size) this knows; 0 when
+ * the int is larger or the layout is another version's. */
+static inline int small_int(PyObject *o, long long *v)
+{
+#if PY_VERSION_HEX < 0x030C0000 && !defined(Py_LIMITED_API) && PYLONG_BITS_IN_DIGIT == 30
+	Py_ssize_t size = Py_SIZE(o);
+	const digit *d = ((PyLongObject *)o)->ob_digit;
+	if (size >= -2 && size <= 2) {
+		long long mag = size == 0 ? 0 : (long long)d[0] | (size == 2 || size == -2 ? (long long)d[1] << 30 : 0);
+		*v = size < 0 ? -mag : mag;
+		return 1;
+	}
+#else
+	(void)o, (void)v;
+#endif
+	return 0;
+}
+
 static int nan_error(bool *failed)
 {
 	PyErr_SetString(PyExc_ValueError, "NaN cannot be a key of an ordered map: it is not ordered");
@@ -28,6 +47,9 @@ int ccpy_compare(void *arg, const void *pa, const void *pb, bool *failed)
 	PyTypeObject *ta = Py_TYPE(a), *tb = Py_TYPE(b);
 	if (ta == tb) {
 		if (ta == &PyLong_Type) {
+			long long sa, sb;
+			if (small_int(a, &sa) && small_int(b, &sb))
+				return (sa > sb) - (sa < sb);
 			int oa, ob;
 			long long x = PyLong_AsLongLongAndOverflow(a, &oa), y = PyLong_AsLongLongAndOverflow(b, &ob);
 			if (oa == 0 && ob == 0)

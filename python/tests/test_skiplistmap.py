@@ -205,3 +205,57 @@ def test_seed_usage_example():
     print(f"Cross-thread frees: {report.cross_thread_free_pct:.1f}%")
     for size_range, count in hot:
         print(f"  {size_range}: {count:,} allocations")
+
+
+def test_thread_exit_hands_its_garbage_over(scheme):
+    """A thread that removed values and exited: its retired nodes are freed
+    by another thread later, and their values released once."""
+    import threading
+
+    m = SkipListMap(scheme=scheme)
+    vals = [Tracked(i) for i in range(300)]
+    watch = [weakref.ref(v) for v in vals]
+
+    def work():
+        for i, v in enumerate(vals):
+            m[i] = v
+        for i in range(300):
+            del m[i]
+
+    before = config.smr_stats(scheme).threads
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    # join() returns when the Python thread state is gone; the OS thread's
+    # exit (which unregisters its context) follows a moment later
+    import time
+    deadline = time.monotonic() + 10
+    while config.smr_stats(scheme).threads > before and time.monotonic() < deadline:
+        time.sleep(0.001)
+    vals.clear()
+    left = config.reclaim()
+    alive = [w() for w in watch if w() is not None]
+    assert not alive, (left, config.smr_stats(scheme), len(alive), [type(r) for r in gc.get_referrers(alive[0])])
+    assert config.smr_stats(scheme).pending == 0
+
+
+def test_interpreter_exit_releases_what_was_removed(tmp_path):
+    """Values removed just before exit are released (their finalisers run)
+    by the package's exit hook, each once."""
+    import subprocess
+
+    script = tmp_path / "exit.py"
+    script.write_text(
+        "from concurrent_collections import SkipListMap\n"
+        "class V:\n"
+        "    def __del__(self):\n"
+        "        print('del', flush=True)\n"
+        "m = SkipListMap()\n"
+        "for i in range(50):\n"
+        "    m[i] = V()\n"
+        "for i in range(50):\n"
+        "    del m[i]\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("del") == 50
