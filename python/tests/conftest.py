@@ -46,3 +46,17 @@ def out_dir(tmp_path):
     d = pathlib.Path(root) / os.environ.get("PYTEST_CURRENT_TEST", "t").split(" ")[0].replace("/", "_").replace(":", "_")
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+
+def settle(scheme, threads_before, timeout=10.0):
+    """After joining threads: waits until their SMR contexts are unregistered
+    (a thread's context goes when its OS thread exits, a moment after join()
+    returns), then frees what can be freed; returns the nodes still pending."""
+    import time
+
+    from concurrent_collections import config as cfg
+
+    deadline = time.monotonic() + timeout
+    while cfg.smr_stats(scheme).threads > threads_before and time.monotonic() < deadline:
+        time.sleep(0.001)
+    return cfg.reclaim()

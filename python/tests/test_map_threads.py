@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from conftest import settle
 
 from concurrent_collections import SkipListMap, config
 
@@ -50,6 +51,7 @@ def test_eight_threads_with_yielding_keys(scheme):
     keys = [SlowKey(i) for i in range(n_keys)]
     base = [sys.getrefcount(k) for k in keys]
     m = SkipListMap(scheme=scheme)
+    registered = config.smr_stats(scheme).threads
     logs = [[] for _ in range(threads)]  # (op, key, value) of successful updates, per thread
     bad = []
     stop = time.monotonic() + seconds
@@ -117,7 +119,7 @@ def test_eight_threads_with_yielding_keys(scheme):
     assert {k.n: v for k, v in m.items()} == live
     assert m._check() == len(live)
     del m, logs, inserted, live, e
-    config.reclaim()
+    assert settle(scheme, registered) == 0
     assert [sys.getrefcount(k) for k in keys] == base
 
 

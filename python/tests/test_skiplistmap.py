@@ -8,6 +8,7 @@ import weakref
 from collections.abc import MutableMapping
 
 import pytest
+from conftest import settle
 
 from concurrent_collections import SkipListMap, config
 
@@ -226,14 +227,8 @@ def test_thread_exit_hands_its_garbage_over(scheme):
     t = threading.Thread(target=work)
     t.start()
     t.join()
-    # join() returns when the Python thread state is gone; the OS thread's
-    # exit (which unregisters its context) follows a moment later
-    import time
-    deadline = time.monotonic() + 10
-    while config.smr_stats(scheme).threads > before and time.monotonic() < deadline:
-        time.sleep(0.001)
     vals.clear()
-    left = config.reclaim()
+    left = settle(scheme, before)
     alive = [w() for w in watch if w() is not None]
     assert not alive, (left, config.smr_stats(scheme), len(alive), [type(r) for r in gc.get_referrers(alive[0])])
     assert config.smr_stats(scheme).pending == 0
