@@ -33,10 +33,13 @@ void *cc__glue_alloc(size_t size, size_t align, bool zero, size_t counted, uint3
 		errno = ENOMEM;
 		return NULL;
 	}
+	size_t usable = 0;
+	if (((mode & CC_MODE_FILL) && !zero) || (CC_ALLOC_STATS && (mode & CC_MODE_STATS)))
+		usable = cc__backend_usable_size(p, backend != CC_BACKEND_MIMALLOC);
 	if ((mode & CC_MODE_FILL) && !zero)
-		memset(p, CC_FILL_FRESH, cc__backend_usable_size(p, backend != CC_BACKEND_MIMALLOC));
+		memset(p, CC_FILL_FRESH, usable);
 	if (CC_ALLOC_STATS && (mode & CC_MODE_STATS))
-		cc__stats_count_alloc(counted);
+		cc__stats_count_alloc(counted, usable);
 	return p;
 }
 
@@ -112,9 +115,18 @@ void cc__free_slow(void *ptr, size_t size, bool sized)
 void cc__glue_free(void *ptr, size_t size, bool sized, uint32_t mode)
 {
 	bool check_owner = (mode & CC_MODE_FOREIGN) != 0;
+	size_t usable = 0;
+	if ((mode & CC_MODE_FILL) || (CC_ALLOC_STATS && (mode & CC_MODE_STATS)))
+		usable = cc__backend_usable_size(ptr, check_owner);
 	if (mode & CC_MODE_FILL)
-		memset(ptr, CC_FILL_FREED, cc__backend_usable_size(ptr, check_owner));
+		memset(ptr, CC_FILL_FREED, usable);
 	if (CC_ALLOC_STATS && (mode & CC_MODE_STATS))
-		cc__stats_count_free(size, sized);
+		cc__stats_count_free(size, usable, sized);
 	cc__backend_free(ptr, check_owner);
+}
+
+size_t cc_alloc_usable_size(const void *ptr)
+{
+	/* check the owner always: the block may be the system backend's */
+	return ptr != NULL ? cc__backend_usable_size(ptr, true) : 0;
 }

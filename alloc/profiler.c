@@ -220,6 +220,10 @@ static uint64_t g_gen;
 /* The run's options, written under g_ctl while g_gen is 0 (seqlock: see
  * reset_record). */
 static uint32_t g_opt_flags, g_opt_m, g_opt_frames;
+/* The run's frame source (cc_profiler_set_frame_source): its capture function
+ * (as a data pointer, NULL: none) and argument, options like the above. */
+typedef size_t (*frames_capture_fn)(void *arg, uint64_t *out, size_t max);
+static void *g_opt_capture, *g_opt_capture_arg;
 static uint64_t g_opt_p_bits, g_opt_q_bits; /* sample_rate; timed share of the sampled events */
 
 static pthread_mutex_t g_ctl = PTHREAD_MUTEX_INITIALIZER;
@@ -268,6 +272,8 @@ struct prec {
 	/* owner-only, used less often */
 	uint32_t lat_m;
 	uint32_t frames;
+	frames_capture_fn capture; /* the run's frame source, NULL: none */
+	void *capture_arg;
 	/* usable size of a plain (unaligned) mimalloc block of a small size,
 	 * by (size + 7) / 8: mimalloc serves such a request from the pages of its
 	 * size class only, so the answer is the same for every block; 0 = not yet
@@ -426,6 +432,8 @@ static bool reset_record(struct prec *r, uint64_t g)
 	uint32_t frames = cc_atomic_load_relaxed_u32(&g_opt_frames);
 	uint64_t pbits = cc_atomic_load_relaxed_u64(&g_opt_p_bits);
 	uint64_t qbits = cc_atomic_load_relaxed_u64(&g_opt_q_bits);
+	void *capture = cc_atomic_load_relaxed_ptr(&g_opt_capture);
+	void *capture_arg = cc_atomic_load_relaxed_ptr(&g_opt_capture_arg);
 	/* acquire fence: the option loads above complete before the re-check;
 	 * pairs with the release fence in start between clearing g_gen and
 	 * writing the next run's options. */
@@ -450,6 +458,8 @@ static bool reset_record(struct prec *r, uint64_t g)
 	r->flags = flags;
 	r->lat_m = m;
 	r->frames = frames;
+	memcpy(&r->capture, &capture, sizeof r->capture);
+	r->capture_arg = capture_arg;
 	r->inv_log1mp = p >= 1.0 ? 0.0 : 1.0 / log1p(-p);
 	r->inv_log1mq = q >= 1.0 ? 0.0 : 1.0 / log1p(-q);
 	r->rng = (mono_ns() ^ ((uint64_t)r->idx << 40) ^ (uint64_t)(uintptr_t)r) | 1;
@@ -847,11 +857,6 @@ static inline bool in_hook_text(const void *pc)
 	return (const char *)pc >= __start_ccmem_hook_text && (const char *)pc < __stop_ccmem_hook_text;
 }
 
-/* The run's frame source (cc_profiler_set_frame_source), written under g_ctl
- * with the other options while no run is on (published by g_gen's release). */
-static size_t (*g_frames_capture)(void *arg, uint64_t *out, size_t max);
-static void *g_frames_arg;
-
 /* The caller's stack above the glue: the frame source's frames first (an
  * embedding interpreter's, innermost first), then the native frames; frames
  * inside ccmem_hook_text (the glue's entry points and this path) are
@@ -872,9 +877,9 @@ __attribute__((noinline)) CC__HOOK_TEXT static uint32_t capture_stack(const stru
 	while (skip < n && in_hook_text(buf[skip]))
 		skip++;
 	size_t nf = 0;
-	if (g_frames_capture != NULL) {
+	if (r->capture != NULL) {
 		uint64_t tok[MAX_FRAMES];
-		nf = g_frames_capture(g_frames_arg, tok, r->frames);
+		nf = r->capture(r->capture_arg, tok, r->frames);
 		if (nf > r->frames)
 			nf = r->frames;
 		for (size_t i = 0; i < nf; i++)
@@ -1133,30 +1138,17 @@ void cc__prof_free(void *ptr, size_t size, bool sized, uint32_t mode)
 		}
 	}
 	uint32_t flags = r->flags;
-	if (flags & F_INDEX) {
-		/* sampling (F_FILTER): only a possible sampled block is looked up */
-		struct islot e;
-		if ((!(flags & F_FILTER) || filter_hit(ptr)) && index_find(ptr, g, &e)) {
-			sampled_free(r, g, e, ptr, size, sized, mode);
-			return;
-		}
-		/* sampling: other blocks are not counted; at p = 1 a block from
-		 * before the run is counted, not timed */
-		if (!(flags & F_FILTER))
-			count_free(r, size, sized);
-		plain_free(ptr, size, sized, mode);
+	/* sampling (F_FILTER): only a possible sampled block is looked up */
+	struct islot e;
+	if ((!(flags & F_FILTER) || filter_hit(ptr)) && index_find(ptr, g, &e)) {
+		sampled_free(r, g, e, ptr, size, sized, mode);
 		return;
 	}
-	/* p = 1 without the index: every free is a sampled one (timed as such) */
-	count_free(r, size, sized);
-	bump(&r->k[K_SAMPLED_FREE], 1);
-	if ((flags & F_LATENCY) && timed(r, 1)) {
-		uint64_t t0 = ticks();
-		plain_free(ptr, size, sized, mode);
-		lat_record(r, 1, ticks() - t0);
-	} else {
-		plain_free(ptr, size, sized, mode);
-	}
+	/* sampling: other blocks are not counted; at p = 1 a block from
+	 * before the run is counted, not timed */
+	if (!(flags & F_FILTER))
+		count_free(r, size, sized);
+	plain_free(ptr, size, sized, mode);
 }
 
 /* ---- the profiler object ------------------------------------------------------------- */
@@ -1452,7 +1444,9 @@ static int begin_run(cc_profiler_t *p)
 	const cc_profiler_options_t *o = &p->opt;
 	bool sampling = o->sample_rate < 1.0;
 	uint32_t flags = (o->track_sizes ? F_SIZES : 0) | (o->track_latency ? F_LATENCY : 0) |
-	                 (o->track_cross_thread || o->detect_leaks || sampling ? F_INDEX : 0) |
+	                 /* always indexed: the free of a block of the run,
+	                  * sized or not, then finds its size (exact live bytes) */
+	                 F_INDEX |
 	                 (o->capture_stacks && o->detect_leaks ? F_STACKS : 0) | (o->track_cross_thread ? F_CROSS : 0) |
 	                 (sampling ? F_FILTER : 0);
 	if (sampling && filter_reset() != 0)
@@ -1462,8 +1456,11 @@ static int begin_run(cc_profiler_t *p)
 	cc_atomic_store_relaxed_u32(&g_opt_flags, flags);
 	cc_atomic_store_relaxed_u32(&g_opt_m, p->lat_m);
 	cc_atomic_store_relaxed_u32(&g_opt_frames, o->max_stack_frames);
-	g_frames_capture = p->frames.capture;
-	g_frames_arg = p->frames.arg;
+	void *capture = NULL;
+	if (p->frames.capture != NULL)
+		memcpy(&capture, &p->frames.capture, sizeof capture);
+	cc_atomic_store_relaxed_ptr(&g_opt_capture, capture);
+	cc_atomic_store_relaxed_ptr(&g_opt_capture_arg, p->frames.arg);
 	cc_atomic_store_relaxed_u64(&g_opt_p_bits, pbits);
 	/* a sampled event is timed with probability q: events overall with
 	 * probability min(sample_rate, latency_sample_rate) */

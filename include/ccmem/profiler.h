@@ -274,14 +274,19 @@ typedef struct {
 	uint64_t free_count;
 	uint64_t alloc_bytes;
 	uint64_t free_bytes;
-	uint64_t current_allocated; /* alloc_bytes - free_bytes, 0 if negative */
+	/* alloc_bytes - free_bytes, 0 if negative.  Every block of the run is
+	 * indexed with its requested size, so its free counts that size whether
+	 * it was sized or not: 0 once every block of the run is freed. */
+	uint64_t current_allocated;
 	uint64_t peak_allocated;
 	double peak_time;           /* seconds since start */
 	/* sum over threads of each one's own high-water mark of (bytes it
 	 * allocated - bytes it freed): the true peak lies in [peak_allocated,
 	 * peak_allocated_upper_bound] */
 	uint64_t peak_allocated_upper_bound;
-	uint64_t unsized_free_count; /* cc_free_unsized of unsampled blocks: bytes unknown */
+	/* cc_free_unsized of blocks the run does not know (allocated before it,
+	 * or not sampled): bytes unknown */
+	uint64_t unsized_free_count;
 
 	/* rates: over the whole run, and the moving average at the end */
 	double alloc_rate, free_rate, bytes_rate;
