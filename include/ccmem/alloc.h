@@ -244,7 +244,7 @@ static inline void *cc__stats_counted(struct cc__tstats *t, void *p, size_t coun
 #define CC__STATS_FREE(ptr, size, sized) ((void)0)
 #endif /* CC_ALLOC_STATS */
 
-/* ---- the profiler's inline path (alloc/profiler.c) ------------------------ */
+/* ---- the profiler's inline path (the hooks of alloc/hook.h) --------------- */
 
 /* While a profiler runs and the mode is exactly "profiler" (mimalloc backend,
  * no statistics, no fill, nothing foreign), allocations stay inline: each
@@ -276,8 +276,9 @@ extern uint64_t cc__alloc_prof_gen;
 extern uint32_t *cc__alloc_prof_filter;
 
 /* The sampled allocation (the one that brings the countdown to 0) of a
- * validated request: out of line in alloc/profiler.c. */
-void *cc__prof_alloc_sampled(size_t size, size_t align, bool zero, size_t counted);
+ * validated request: out of line in alloc/glue.c, which hands it to the
+ * installed hooks (alloc/hook.h). */
+void *cc__alloc_sampled_slow(size_t size, size_t align, bool zero, size_t counted);
 
 /* True while the calling thread counts inline into the running profile. */
 static inline bool cc__prof_inline(void)
@@ -314,7 +315,7 @@ static inline bool cc__prof_free_inline(const void *ptr)
 				cc__tls_prof.countdown--;                                                              \
 				return cc__prof_done(expr);                                                            \
 			}                                                                                          \
-			return cc__prof_alloc_sampled((size), (align), (zero), (counted));                         \
+			return cc__alloc_sampled_slow((size), (align), (zero), (counted));                         \
 		}                                                                                              \
 	} while (0)
 #define CC__PROF_FREE(ptr)                                                                             \

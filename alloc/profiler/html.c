@@ -1,5 +1,5 @@
 /*
- * alloc/profiler_html.c - the profiler's HTML dashboard: one self-contained
+ * alloc/profiler/html.c - the profiler's HTML dashboard: one self-contained
  * file (inline CSS, the report as inline JSON, inline script drawing SVG; no
  * network, works offline) with seven panels: memory timeline with the peak,
  * size heatmap, latency distribution, thread activity, cross-thread flow,
@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "ccmem/profiler.h"
 #include "profiler_internal.h"
 
 static const char k_head[] =
