@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "index.h"
 #include "profiler_internal.h"
 
 /* ---- the hooks ----------------------------------------------------------------------- */

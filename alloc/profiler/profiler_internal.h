@@ -17,7 +17,8 @@
  *                 CLOCK_MONOTONIC, or clock_gettime)
  *   sizes.c       size classes of the histogram, cc_profiler_hot_sizes
  *   latency.c     the log-linear latency histogram's layout, percentiles
- *   index.c       the lock-free address index of sampled blocks
+ *   index.c       the lock-free address index of sampled blocks (index.h:
+ *                 its layout and the lookup, inline in the free path)
  *   filter.c      the filter of sampled blocks the inline free path reads
  *   stacks.c      call-stack capture and the stack depot
  *   heap.c        heap areas (mimalloc or the sanitizer's allocator) and
@@ -268,10 +269,10 @@ uint64_t cc__pf_own_gap(uint64_t g);
  * 0 means p = 1: always 1). */
 int64_t cc__pf_geometric(uint64_t *rng, double inv_log1mp);
 
-/* Allocations until the next sampled one. */
+/* Allocations until the next sampled one (1 at p = 1, without a draw). */
 static inline int64_t cc__pf_next_gap(struct prec *r)
 {
-	return cc__pf_geometric(&r->rng, r->inv_log1mp);
+	return r->inv_log1mp == 0.0 ? 1 : cc__pf_geometric(&r->rng, r->inv_log1mp);
 }
 
 /* Whether this sampled allocation (which 0) or free (1) is timed: each with
@@ -280,7 +281,7 @@ static inline bool cc__pf_timed(struct prec *r, int which)
 {
 	if (CC_LIKELY(--r->time_cd[which] > 0))
 		return false;
-	r->time_cd[which] = cc__pf_geometric(&r->rng, r->inv_log1mq);
+	r->time_cd[which] = r->inv_log1mq == 0.0 ? 1 : cc__pf_geometric(&r->rng, r->inv_log1mq);
 	return true;
 }
 
@@ -305,11 +306,7 @@ int cc__pf_index_reset(void);
 bool cc__pf_index_gen_ok(uint64_t g);
 /* Enters ptr for run g; false when it cannot (full, address above 2^48). */
 bool cc__pf_index_insert(const void *ptr, uint64_t g, uint64_t size, uint64_t t0, uint64_t aux, uint64_t usable);
-/* Finds ptr's entry of run g (its insert happened before: the caller's own
- * synchronisation, as for any free). */
-bool cc__pf_index_find(const void *ptr, uint64_t g, struct islot *out);
-/* Removes a found entry, after its payload was read. */
-void cc__pf_index_remove(struct islot e);
+/* Lookup and removal: inline in index.h (the free path of the hooks). */
 /* Calls fn for every entry of run g live now (payload read consistently). */
 void cc__pf_index_visit(uint64_t g, void (*fn)(void *ctx, uint64_t addr, const struct ipay *e), void *ctx);
 
