@@ -21,9 +21,10 @@
  * a sampled block, or a filter false positive) leave the inline path; they
  * count into the thread's own record (single writer, relaxed load/store)
  * that snapshots merge.  In any other mode every call goes through the
- * glue's out-of-line path (alloc/glue.c), which counts down the same way.
+ * glue's out-of-line path (alloc/glue.c), which hands it to the profiler's
+ * hooks (alloc/hook.h), counted down the same way.
  * Measured (bench_profiler, one thread; callgrind instructions per
- * alloc+free pair, gcc): pair 66 / 92 / 489, churn 147 / 176 / 578 for no
+ * alloc+free pair, gcc): pair 67 / 94 / 503, churn 147 / 175 / 591 for no
  * profiler / p = 0.01 / p = 1 with full tracking.  At p = 0.01 the inline
  * checks cost ~20 instructions a pair and a sampled allocation and its free
  * a few hundred, mostly cache and branch-predictor misses at one in a
