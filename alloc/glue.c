@@ -1,7 +1,8 @@
 /*
  * alloc/glue.c - the out-of-line paths of the allocation glue: validation,
- * backend dispatch, debug fill and statistics.  The inline fast paths are in
- * include/ccmem/alloc.h.
+ * backend dispatch, debug fill and statistics, and the hook table
+ * (alloc/hook.h) they hand calls to while one is installed.  The inline fast
+ * paths are in include/ccmem/alloc.h.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -10,19 +11,61 @@
 #include "backend.h"
 #include "ccmem/alloc.h"
 #include "config_internal.h"
-#include "profiler_internal.h"
+#include "hook.h"
 #include "stats.h"
 
+/* The installed hooks (NULL: none).  Set before CC_MODE_PROFILER, cleared
+ * after it; a caller that sees the mode bit and NULL here (the bit read
+ * relaxed, just before an install completes or just after a removal) takes
+ * the glue's own path, like any call racing with a profiler's start/stop. */
+static const cc__alloc_hooks_t *g_hooks;
+
+/* The countdown of the inline paths (ccmem/alloc.h): the glue owns it, the
+ * hooks set and read it. */
+_Thread_local struct cc__tprof cc__tls_prof __attribute__((tls_model("initial-exec"))) = {UINT64_MAX, 0};
+
+static inline const cc__alloc_hooks_t *hooks(void)
+{
+	/* acquire: pairs with the release store in cc__alloc_hooks_install. */
+	return cc_atomic_load_acquire_ptr((void *const *)&g_hooks);
+}
+
+void cc__alloc_hooks_install(const cc__alloc_hooks_t *h, uint64_t gen, uint32_t *filter)
+{
+	if (h != NULL) {
+		/* release: the table before the mode bit can send a call to it. */
+		cc_atomic_store_release_ptr((void **)&g_hooks, (void *)h);
+		cc__config_set_profiler(gen, filter);
+	} else {
+		cc__config_set_profiler(0, NULL);
+		cc_atomic_store_release_ptr((void **)&g_hooks, NULL);
+	}
+}
+
 /* size and align are validated; counted is what statistics record.  The
- * slow entry points and this function sit in the profiler's section
+ * slow entry points and this function sit in the hook section
  * (CC__HOOK_TEXT), so captured call stacks can drop the glue's own frames. */
 CC__HOOK_TEXT static void *alloc_checked(size_t size, size_t align, bool zero, size_t counted)
 {
 	uint32_t mode = cc__config_mode();
-	/* The one branch a running profiler adds (alloc/profiler.c). */
-	if (CC_UNLIKELY(mode & CC_MODE_PROFILER))
-		return cc__prof_alloc(size, align, zero, counted, mode);
+	/* The one branch the hooks add. */
+	if (CC_UNLIKELY(mode & CC_MODE_PROFILER)) {
+		const cc__alloc_hooks_t *h = hooks();
+		if (h != NULL)
+			return h->alloc(size, align, zero, counted, mode);
+	}
 	return cc__glue_alloc(size, align, zero, counted, mode);
+}
+
+/* The inline path's sampled allocation (ccmem/alloc.h): the mode was exactly
+ * CC_MODE_PROFILER when the caller read it. */
+CC__HOOK_TEXT void *cc__alloc_sampled_slow(size_t size, size_t align, bool zero, size_t counted)
+{
+	const cc__alloc_hooks_t *h = hooks();
+	if (h != NULL)
+		return h->alloc_sampled(size, align, zero, counted);
+	cc__tls_prof.countdown = INT64_MAX; /* removed meanwhile: no more samples from this countdown */
+	return cc__glue_alloc(size, align, zero, counted, cc__config_mode());
 }
 
 void *cc__glue_alloc(size_t size, size_t align, bool zero, size_t counted, uint32_t mode)
@@ -33,10 +76,13 @@ void *cc__glue_alloc(size_t size, size_t align, bool zero, size_t counted, uint3
 		errno = ENOMEM;
 		return NULL;
 	}
+	size_t usable = 0;
+	if (((mode & CC_MODE_FILL) && !zero) || (CC_ALLOC_STATS && (mode & CC_MODE_STATS)))
+		usable = cc__backend_usable_size(p, backend != CC_BACKEND_MIMALLOC);
 	if ((mode & CC_MODE_FILL) && !zero)
-		memset(p, CC_FILL_FRESH, cc__backend_usable_size(p, backend != CC_BACKEND_MIMALLOC));
+		memset(p, CC_FILL_FRESH, usable);
 	if (CC_ALLOC_STATS && (mode & CC_MODE_STATS))
-		cc__stats_count_alloc(counted);
+		cc__stats_count_alloc(counted, usable);
 	return p;
 }
 
@@ -93,18 +139,19 @@ void cc__free_slow(void *ptr, size_t size, bool sized)
 	if (ptr == NULL)
 		return;
 	uint32_t mode = cc__config_mode();
-	/* A profiler alone (every free of a sample_rate 1 run comes here): no
-	 * more to check; the mode bit is set only after the configuration is. */
-	if (mode == CC_MODE_PROFILER) {
-		cc__prof_free(ptr, size, sized, mode);
-		return;
+	/* Hooks alone (every free of a sample_rate 1 run comes here): no more
+	 * to check; the mode bit is set only after the configuration is. */
+	if (mode != CC_MODE_PROFILER) {
+		cc__config_ensure();
+		mode = cc__config_mode();
 	}
-	cc__config_ensure();
-	mode = cc__config_mode();
-	/* The one branch a running profiler adds (alloc/profiler.c). */
+	/* The one branch the hooks add. */
 	if (CC_UNLIKELY(mode & CC_MODE_PROFILER)) {
-		cc__prof_free(ptr, size, sized, mode);
-		return;
+		const cc__alloc_hooks_t *h = hooks();
+		if (h != NULL) {
+			h->free(ptr, size, sized, mode);
+			return;
+		}
 	}
 	cc__glue_free(ptr, size, sized, mode);
 }
@@ -112,9 +159,18 @@ void cc__free_slow(void *ptr, size_t size, bool sized)
 void cc__glue_free(void *ptr, size_t size, bool sized, uint32_t mode)
 {
 	bool check_owner = (mode & CC_MODE_FOREIGN) != 0;
+	size_t usable = 0;
+	if ((mode & CC_MODE_FILL) || (CC_ALLOC_STATS && (mode & CC_MODE_STATS)))
+		usable = cc__backend_usable_size(ptr, check_owner);
 	if (mode & CC_MODE_FILL)
-		memset(ptr, CC_FILL_FREED, cc__backend_usable_size(ptr, check_owner));
+		memset(ptr, CC_FILL_FREED, usable);
 	if (CC_ALLOC_STATS && (mode & CC_MODE_STATS))
-		cc__stats_count_free(size, sized);
+		cc__stats_count_free(size, usable, sized);
 	cc__backend_free(ptr, check_owner);
+}
+
+size_t cc_alloc_usable_size(const void *ptr)
+{
+	/* check the owner always: the block may be the system backend's */
+	return ptr != NULL ? cc__backend_usable_size(ptr, true) : 0;
 }

@@ -19,6 +19,7 @@ enum {
 	C_ALLOC_BYTES = CC__C_ALLOC_BYTES,
 	C_FREE_BYTES = CC__C_FREE_BYTES,
 	C_UNSIZED = CC__C_UNSIZED,
+	C_LIVE = CC__C_LIVE,
 	C_NUM = CC__C_NUM
 };
 typedef struct cc__tstats cc_tstats_t;
@@ -77,25 +78,26 @@ static cc_tstats_t *attach(void)
 
 #define bump cc__stats_bump
 
-void cc__stats_count_alloc(size_t bytes)
+void cc__stats_count_alloc(size_t bytes, size_t usable)
 {
 	cc_tstats_t *rec = cc__tls_stats;
 	if (CC_UNLIKELY(rec == NULL) && (rec = attach()) == NULL)
 		return; /* out of memory for the record itself: this event is lost */
 	bump(rec, C_ALLOC_COUNT, 1);
 	bump(rec, C_ALLOC_BYTES, bytes);
+	bump(rec, C_LIVE, usable);
 }
 
-void cc__stats_count_free(size_t bytes, bool sized)
+void cc__stats_count_free(size_t bytes, size_t usable, bool sized)
 {
 	cc_tstats_t *rec = cc__tls_stats;
 	if (CC_UNLIKELY(rec == NULL) && (rec = attach()) == NULL)
 		return;
 	bump(rec, C_FREE_COUNT, 1);
-	if (sized)
-		bump(rec, C_FREE_BYTES, bytes);
-	else
+	bump(rec, C_FREE_BYTES, sized ? bytes : usable);
+	if (!sized)
 		bump(rec, C_UNSIZED, 1);
+	bump(rec, C_LIVE, (uint64_t)0 - usable);
 }
 
 /* Caller holds g_lock. */
@@ -119,7 +121,8 @@ cc_alloc_snapshot_t cc_alloc_stats_snapshot(void)
 	snap.free_bytes = s[C_FREE_BYTES] - g_base[C_FREE_BYTES];
 	snap.unsized_free_count = s[C_UNSIZED] - g_base[C_UNSIZED];
 	pthread_mutex_unlock(&g_lock);
-	snap.current_allocated = s[C_ALLOC_BYTES] > s[C_FREE_BYTES] ? s[C_ALLOC_BYTES] - s[C_FREE_BYTES] : 0;
+	/* the wrapping sum of every thread's live usable bytes, never reset */
+	snap.current_allocated = (int64_t)s[C_LIVE] > 0 ? s[C_LIVE] : 0;
 	return snap;
 }
 
@@ -143,8 +146,8 @@ bool cc_alloc_stats_enabled(void)
 
 #else /* !CC_ALLOC_STATS: no trace beyond the API's answers */
 
-void cc__stats_count_alloc(size_t bytes) { (void)bytes; }
-void cc__stats_count_free(size_t bytes, bool sized) { (void)bytes; (void)sized; }
+void cc__stats_count_alloc(size_t bytes, size_t usable) { (void)bytes; (void)usable; }
+void cc__stats_count_free(size_t bytes, size_t usable, bool sized) { (void)bytes; (void)usable; (void)sized; }
 
 cc_alloc_snapshot_t cc_alloc_stats_snapshot(void)
 {

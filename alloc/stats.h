@@ -13,7 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-void cc__stats_count_alloc(size_t bytes);
-void cc__stats_count_free(size_t bytes, bool sized);
+/* Counts an allocation of `bytes` requested, `usable` usable. */
+void cc__stats_count_alloc(size_t bytes, size_t usable);
+/* Counts a free: `bytes` if sized, else `usable` (the block's usable size,
+ * which leaves current_allocated either way). */
+void cc__stats_count_free(size_t bytes, size_t usable, bool sized);
 
 #endif /* CCMEM_ALLOC_STATS_H */

@@ -966,11 +966,13 @@ typedef struct {
 	int role; /* 0: producer (allocates), 1: consumer (retires and frees) */
 	uint64_t seed, ops;
 	volatile int *stop;
+	char name[16]; /* thread name in the dashboard: allocating, freeing-1, ... */
 } prof_arg_t;
 
 static void *prof_thread(void *p)
 {
 	prof_arg_t *a = p;
+	pthread_setname_np(pthread_self(), a->name); /* before its first allocation: the profiler reads it then */
 	smr_context_t *c = smr_thread_register(a->d);
 	if (c == NULL)
 		return NULL;
@@ -1035,6 +1037,7 @@ static int profile_run(void)
 	for (int i = 0; i < 3; i++) {
 		args[i] = (prof_arg_t){.d = d, .q = q, .sl = sl, .bst = bst, .role = i > 0, .seed = S.seed * 977 + (uint64_t)i + 1,
 		                       .stop = &stop};
+		snprintf(args[i].name, sizeof args[i].name, i == 0 ? "allocating" : "freeing-%d", i);
 		pthread_create(&th[i], NULL, prof_thread, &args[i]);
 	}
 	struct timespec ts = {(time_t)S.profile, (long)((S.profile - (double)(time_t)S.profile) * 1e9)};

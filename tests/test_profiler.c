@@ -613,6 +613,107 @@ START_TEST(snapshot_and_reset_while_running)
 }
 END_TEST
 
+/* Exact live bytes: every thread allocates a mix (cc_alloc, cc_calloc,
+ * cc_alloc_aligned, cc_alloc_node) and frees the blocks of the next thread,
+ * half with cc_free and half with cc_free_unsized; once all are freed, the
+ * glue's statistics and the profiler's report both show nothing live.
+ * Configurations: 0 statistics alone; statistics with a profiler at 1 1.0
+ * without cross-thread tracking, 2 1.0 default, 3 0.01; a profiler alone
+ * (its inline paths) at 4 1.0, 5 0.01. */
+enum { MT = 4, MN = 3000 };
+static void *g_mixed[MT][MN];
+static uint64_t g_mixed_req[MT], g_mixed_sized[MT], g_mixed_unsized_usable[MT];
+static pthread_barrier_t g_mixed_barrier;
+
+static size_t mixed_size(int t, int k)
+{
+	return (size_t)((unsigned)(k * 131 + t * 17) % 700u) + 1;
+}
+
+static void *mixed_thread(void *arg)
+{
+	int t = (int)(intptr_t)arg;
+	for (int k = 0; k < MN; k++) {
+		size_t n = mixed_size(t, k);
+		switch (k % 4) {
+		case 0: g_mixed[t][k] = cc_alloc(n); break;
+		case 1: g_mixed[t][k] = cc_calloc(1, n); break;
+		case 2: g_mixed[t][k] = cc_alloc_aligned(n, 64); break;
+		default: g_mixed[t][k] = cc_alloc_node(n); break;
+		}
+		ck_assert_ptr_nonnull(g_mixed[t][k]);
+		g_mixed_req[t] += n;
+	}
+	pthread_barrier_wait(&g_mixed_barrier);
+	int from = (t + 1) % MT; /* every free crosses threads */
+	for (int k = 0; k < MN; k++) {
+		size_t n = mixed_size(from, k);
+		if (k % 2 == 0) {
+			g_mixed_sized[t] += n;
+			cc_free(g_mixed[from][k], n);
+		} else {
+			g_mixed_unsized_usable[t] += cc_alloc_usable_size(g_mixed[from][k]);
+			cc_free_unsized(g_mixed[from][k]);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(live_bytes_exact_with_unsized_frees)
+{
+	bool stats = _i <= 3;
+	double rate = (_i == 3 || _i == 5) ? 0.01 : 1.0;
+	cc_alloc_stats_enable(stats);
+	cc_alloc_stats_reset();
+	cc_profiler_t *p = NULL;
+	if (_i > 0) {
+		cc_profiler_options_t o;
+		cc_profiler_options_init(&o);
+		o.sample_rate = rate;
+		o.track_cross_thread = _i != 1;
+		p = cc_profiler_create(&o);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(cc_profiler_start(p), 0);
+	}
+	pthread_barrier_init(&g_mixed_barrier, NULL, MT);
+	pthread_t th[MT];
+	for (int t = 0; t < MT; t++)
+		ck_assert_int_eq(pthread_create(&th[t], NULL, mixed_thread, (void *)(intptr_t)t), 0);
+	for (int t = 0; t < MT; t++)
+		pthread_join(th[t], NULL);
+	pthread_barrier_destroy(&g_mixed_barrier);
+	uint64_t req = 0, sized = 0, unsized_usable = 0;
+	for (int t = 0; t < MT; t++) {
+		req += g_mixed_req[t];
+		sized += g_mixed_sized[t];
+		unsized_usable += g_mixed_unsized_usable[t];
+	}
+	if (p != NULL) {
+		const cc_profiler_report_t *r = stop_report(p);
+		ck_assert_uint_eq(r->alloc_count, MT * MN);
+		ck_assert_uint_eq(r->current_allocated, 0);
+		ck_assert_uint_eq(r->free_bytes, r->alloc_bytes);
+		if (rate == 1.0) {
+			ck_assert_uint_eq(r->free_count, MT * MN);
+			ck_assert_uint_eq(r->alloc_bytes, req);
+			ck_assert_uint_eq(r->unsized_free_count, 0); /* every block of the run is known */
+		} else {
+			ck_assert_uint_eq(r->sampled_frees, r->sampled_allocs);
+		}
+		cc_profiler_destroy(p);
+	}
+	if (stats && CC_ALLOC_STATS) {
+		cc_alloc_snapshot_t s = cc_alloc_stats_snapshot();
+		ck_assert_uint_eq(s.alloc_count, MT * MN);
+		ck_assert_uint_eq(s.free_count, MT * MN);
+		ck_assert_uint_eq(s.unsized_free_count, MT * MN / 2);
+		ck_assert_uint_eq(s.alloc_bytes, req);
+		ck_assert_uint_eq(s.free_bytes, sized + unsized_usable);
+		ck_assert_uint_eq(s.current_allocated, 0);
+	}
+}
+END_TEST
+
 /* ---- leaks ----------------------------------------------------------------------------- */
 
 /* Not static: -rdynamic exports it, so the stack names it. */
@@ -863,6 +964,7 @@ static Suite *profiler_suite(void)
 	tcase_add_loop_test(thr, smr_alloc_in_a_free_elsewhere, 0, 2);
 	tcase_add_loop_test(thr, snapshot_and_reset_while_running, 0, 2);
 	tcase_add_test(thr, destroy_while_running_stops);
+	tcase_add_loop_test(thr, live_bytes_exact_with_unsized_frees, 0, 6);
 	suite_add_tcase(s, thr);
 
 	TCase *lk = tcase_create("leaks_exports");

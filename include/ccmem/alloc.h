@@ -11,8 +11,9 @@
  * global gate and one predictable branch each.  In every other mode the call
  * goes to an out-of-line path in the library, which validates, dispatches to
  * the backend and counts; the exceptions are statistics on with the
- * mimalloc backend, counted inline into the thread's own record (two relaxed
- * load/store pairs, no shared cache line) once the thread has one, and a
+ * mimalloc backend, counted inline into the thread's own record (three or
+ * four relaxed load/store pairs and one mi_usable_size call, no shared cache
+ * line) once the thread has one, and a
  * running profiler alone with the mimalloc backend, whose unsampled events
  * stay inline (a thread-local countdown per allocation, one filter counter
  * read per free; ccmem/profiler.h).
@@ -42,12 +43,22 @@
  * each read at some moment during the call; once those threads are joined it
  * is exact.
  *
- * Which size is counted: cc_alloc, cc_alloc_aligned and cc_alloc_node count
- * the size the caller asked for (cc_alloc_node counts `size`, not the size
- * rounded up to whole cache lines); cc_calloc counts count * size; cc_free
- * counts the size the caller passes.  So freeing with the size that was
- * allocated balances the counters exactly.  cc_free_unsized counts the free in
- * free_count and unsized_free_count but cannot count bytes.
+ * Which size is counted: alloc_bytes counts the size the caller asked for
+ * (cc_alloc, cc_alloc_aligned; cc_alloc_node counts `size`, not the size
+ * rounded up to whole cache lines; cc_calloc counts count * size); free_bytes
+ * counts the size the caller passes to cc_free, and for cc_free_unsized the
+ * block's usable size (cc_alloc_usable_size: mi_usable_size, or
+ * malloc_usable_size for the system backend), the only size the free can
+ * find.  current_allocated is kept apart, in usable bytes on both sides: each
+ * counted allocation adds its block's usable size and each counted free,
+ * sized or unsized, on any thread, subtracts it, so once every block
+ * allocated while statistics were on is freed it is exactly 0 whichever free
+ * function was used.  (It is therefore at least the requested bytes of the
+ * live blocks, not alloc_bytes - free_bytes.)  Blocks allocated before
+ * statistics were switched on, or freed after they were switched off, are
+ * not counted on that side: freeing the former subtracts bytes that were
+ * never added (current_allocated reads low, clamped at 0, and is exactly 0
+ * again once every block is freed), and the latter stay in current_allocated.
  */
 #ifndef CCMEM_ALLOC_H
 #define CCMEM_ALLOC_H
@@ -80,6 +91,8 @@ static inline void *cc__libc_aligned(size_t size, size_t align, bool zero)
 #define mi_zalloc(n) calloc(1, (n))
 #define mi_malloc_aligned_at(n, a, off) ((void)(off), cc__libc_aligned((n), (a), false))
 #define mi_free(p) free(p)
+#include <malloc.h>
+#define mi_usable_size(p) malloc_usable_size((void *)(p))
 #else
 #include <mimalloc.h>
 #endif
@@ -100,12 +113,12 @@ typedef struct {
 	uint64_t alloc_count;
 	uint64_t free_count;
 	uint64_t alloc_bytes;
-	uint64_t free_bytes;
-	/* alloc_bytes - free_bytes over the whole time statistics were on
-	 * (unaffected by cc_alloc_stats_reset, 0 if frees of blocks allocated
-	 * before statistics were switched on outweigh the allocations). */
+	uint64_t free_bytes; /* sized frees: the size passed; unsized: usable size */
+	/* usable bytes of the blocks live now, over the whole time statistics
+	 * were on (unaffected by cc_alloc_stats_reset; 0 if frees of blocks
+	 * allocated before statistics were switched on outweigh the rest). */
 	uint64_t current_allocated;
-	/* frees through cc_free_unsized: their bytes are not in free_bytes. */
+	/* frees through cc_free_unsized (their usable sizes are in free_bytes). */
 	uint64_t unsized_free_count;
 } cc_alloc_snapshot_t;
 
@@ -124,6 +137,13 @@ cc_alloc_snapshot_t cc_alloc_stats_snapshot(void);
  * current_allocated keeps tracking live bytes.  Any thread.  Allocations that
  * race with the reset land on one side of it or the other. */
 void cc_alloc_stats_reset(void);
+
+/* The usable size of a live block from any cc_alloc* call (at least the size
+ * asked for): what cc_free_unsized counts in free_bytes and what
+ * current_allocated counts.  Any thread; 0 for NULL.  A few dozen
+ * instructions (mi_usable_size, or malloc_usable_size for blocks of the
+ * system backend). */
+size_t cc_alloc_usable_size(const void *ptr);
 
 /* ---- internals of the inline paths (not for direct use) ------------------ */
 
@@ -158,7 +178,9 @@ static inline bool cc__align_ok(size_t alignment)
 
 #if CC_ALLOC_STATS
 /* One thread's counters (alloc/stats.c): written by the owner only. */
-enum { CC__C_ALLOC_COUNT, CC__C_FREE_COUNT, CC__C_ALLOC_BYTES, CC__C_FREE_BYTES, CC__C_UNSIZED, CC__C_NUM };
+/* CC__C_LIVE: usable bytes allocated minus usable bytes freed by this thread,
+ * a wrapping sum (one thread's may be "negative"; the total is exact). */
+enum { CC__C_ALLOC_COUNT, CC__C_FREE_COUNT, CC__C_ALLOC_BYTES, CC__C_FREE_BYTES, CC__C_UNSIZED, CC__C_LIVE, CC__C_NUM };
 struct cc__tstats {
 	uint64_t c[CC__C_NUM];
 	uint32_t owned;          /* 1 while a live thread counts into it */
@@ -191,6 +213,7 @@ static inline void *cc__stats_counted(struct cc__tstats *t, void *p, size_t coun
 	if (CC_LIKELY(p != NULL)) {
 		cc__stats_bump(t, CC__C_ALLOC_COUNT, 1);
 		cc__stats_bump(t, CC__C_ALLOC_BYTES, counted);
+		cc__stats_bump(t, CC__C_LIVE, mi_usable_size(p));
 	} else {
 		errno = ENOMEM;
 	}
@@ -206,8 +229,12 @@ static inline void *cc__stats_counted(struct cc__tstats *t, void *p, size_t coun
 	do {                                                                                               \
 		struct cc__tstats *t_ = cc__stats_fast_record();                                               \
 		if (t_ != NULL && (ptr) != NULL) {                                                             \
+			size_t u_ = mi_usable_size(ptr);                                                           \
 			cc__stats_bump(t_, CC__C_FREE_COUNT, 1);                                                   \
-			cc__stats_bump(t_, (sized) ? CC__C_FREE_BYTES : CC__C_UNSIZED, (sized) ? (size) : 1);      \
+			cc__stats_bump(t_, CC__C_FREE_BYTES, (sized) ? (size) : u_);                               \
+			if (!(sized))                                                                              \
+				cc__stats_bump(t_, CC__C_UNSIZED, 1);                                                  \
+			cc__stats_bump(t_, CC__C_LIVE, (uint64_t)0 - u_);                                          \
 			mi_free(ptr);                                                                              \
 			return;                                                                                    \
 		}                                                                                              \
@@ -217,7 +244,7 @@ static inline void *cc__stats_counted(struct cc__tstats *t, void *p, size_t coun
 #define CC__STATS_FREE(ptr, size, sized) ((void)0)
 #endif /* CC_ALLOC_STATS */
 
-/* ---- the profiler's inline path (alloc/profiler.c) ------------------------ */
+/* ---- the profiler's inline path (the hooks of alloc/hook.h) --------------- */
 
 /* While a profiler runs and the mode is exactly "profiler" (mimalloc backend,
  * no statistics, no fill, nothing foreign), allocations stay inline: each
@@ -249,8 +276,9 @@ extern uint64_t cc__alloc_prof_gen;
 extern uint32_t *cc__alloc_prof_filter;
 
 /* The sampled allocation (the one that brings the countdown to 0) of a
- * validated request: out of line in alloc/profiler.c. */
-void *cc__prof_alloc_sampled(size_t size, size_t align, bool zero, size_t counted);
+ * validated request: out of line in alloc/glue.c, which hands it to the
+ * installed hooks (alloc/hook.h). */
+void *cc__alloc_sampled_slow(size_t size, size_t align, bool zero, size_t counted);
 
 /* True while the calling thread counts inline into the running profile. */
 static inline bool cc__prof_inline(void)
@@ -287,7 +315,7 @@ static inline bool cc__prof_free_inline(const void *ptr)
 				cc__tls_prof.countdown--;                                                              \
 				return cc__prof_done(expr);                                                            \
 			}                                                                                          \
-			return cc__prof_alloc_sampled((size), (align), (zero), (counted));                         \
+			return cc__alloc_sampled_slow((size), (align), (zero), (counted));                         \
 		}                                                                                              \
 	} while (0)
 #define CC__PROF_FREE(ptr)                                                                             \
@@ -371,7 +399,8 @@ CC__ALWAYS_INLINE void cc_free(void *ptr, size_t size)
 	cc__free_slow(ptr, size, true);
 }
 
-/* As cc_free, for callers that do not know the size (bytes are not counted). */
+/* As cc_free, for callers that do not know the size (statistics count the
+ * block's usable size; see above). */
 CC__ALWAYS_INLINE void cc_free_unsized(void *ptr)
 {
 	if (CC_LIKELY(cc__gate() != 0)) {

@@ -21,9 +21,10 @@
  * a sampled block, or a filter false positive) leave the inline path; they
  * count into the thread's own record (single writer, relaxed load/store)
  * that snapshots merge.  In any other mode every call goes through the
- * glue's out-of-line path (alloc/glue.c), which counts down the same way.
+ * glue's out-of-line path (alloc/glue.c), which hands it to the profiler's
+ * hooks (alloc/hook.h), counted down the same way.
  * Measured (bench_profiler, one thread; callgrind instructions per
- * alloc+free pair, gcc): pair 66 / 92 / 489, churn 147 / 176 / 578 for no
+ * alloc+free pair, gcc): pair 67 / 94 / 503, churn 147 / 175 / 591 for no
  * profiler / p = 0.01 / p = 1 with full tracking.  At p = 0.01 the inline
  * checks cost ~20 instructions a pair and a sampled allocation and its free
  * a few hundred, mostly cache and branch-predictor misses at one in a
@@ -274,14 +275,19 @@ typedef struct {
 	uint64_t free_count;
 	uint64_t alloc_bytes;
 	uint64_t free_bytes;
-	uint64_t current_allocated; /* alloc_bytes - free_bytes, 0 if negative */
+	/* alloc_bytes - free_bytes, 0 if negative.  Every block of the run is
+	 * indexed with its requested size, so its free counts that size whether
+	 * it was sized or not: 0 once every block of the run is freed. */
+	uint64_t current_allocated;
 	uint64_t peak_allocated;
 	double peak_time;           /* seconds since start */
 	/* sum over threads of each one's own high-water mark of (bytes it
 	 * allocated - bytes it freed): the true peak lies in [peak_allocated,
 	 * peak_allocated_upper_bound] */
 	uint64_t peak_allocated_upper_bound;
-	uint64_t unsized_free_count; /* cc_free_unsized of unsampled blocks: bytes unknown */
+	/* cc_free_unsized of blocks the run does not know (allocated before it,
+	 * or not sampled): bytes unknown */
+	uint64_t unsized_free_count;
 
 	/* rates: over the whole run, and the moving average at the end */
 	double alloc_rate, free_rate, bytes_rate;

@@ -1,5 +1,5 @@
 /*
- * alloc/profiler_html.c - the profiler's HTML dashboard: one self-contained
+ * alloc/profiler/html.c - the profiler's HTML dashboard: one self-contained
  * file (inline CSS, the report as inline JSON, inline script drawing SVG; no
  * network, works offline) with seven panels: memory timeline with the peak,
  * size heatmap, latency distribution, thread activity, cross-thread flow,
@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "ccmem/profiler.h"
 #include "profiler_internal.h"
 
 static const char k_head[] =
@@ -60,6 +59,8 @@ static const char k_script[] =
     "function E(t,a,p){var e=document.createElementNS(NS,t);for(var k in a)e.setAttribute(k,String(a[k]));if(p)p.appendChild(e);return e;}\n"
     "function T(p,x,y,s,a){var e=E('text',Object.assign({x:x,y:y},a||{}),p);e.textContent=s;return e;}\n"
     "function S(id,w,h){var c=document.getElementById(id);var s=E('svg',{viewBox:'0 0 '+w+' '+h,width:'100%','role':'img'});c.appendChild(s);return s;}\n"
+    /* grows an SVG's view to its drawing's box, so that no label is clipped whatever the font's width */
+    "function fit(s,W,H){try{var bb=s.getBBox(),l=Math.min(0,bb.x-4),r=Math.max(W,bb.x+bb.width+4);if(l<0||r>W)s.setAttribute('viewBox',l+' 0 '+(r-l)+' '+H);}catch(e){}}\n"
     "function note(id,s){var p=document.createElement('p');p.className='note';p.textContent=s;document.getElementById(id).appendChild(p);}\n"
     "function B(b){var u=['B','KiB','MiB','GiB','TiB'],i=0;b=Number(b)||0;while(b>=1024&&i<4){b/=1024;i++;}return (i?b.toFixed(1):b.toFixed(0))+' '+u[i];}\n"
     "function N(n){n=Number(n)||0;if(n>=1e9)return (n/1e9).toFixed(2)+'G';if(n>=1e6)return (n/1e6).toFixed(2)+'M';if(n>=1e4)return (n/1e3).toFixed(1)+'k';return String(Math.round(n*100)/100);}\n"
@@ -106,24 +107,30 @@ static const char k_script[] =
     "T(s,L,H-6,'count (log scale) per latency bucket; relative error <= '+(100*D.latency_relative_error).toFixed(2)+'%');return n;});\n"
     /* 4 threads */
     "panel('threads',function(){var ts=D.thread_stats;if(!ts||!ts.length){note('p-threads','per-thread figures off (track_per_thread = false); '+D.thread_count+' thread(s) took part');return 0;}\n"
-    "var rh=26,W=560,L=150,R=20,H=20+rh*ts.length+24,s=S('p-threads',W,H),mx=1;ts.forEach(function(t){mx=Math.max(mx,t.alloc_count,t.free_count);});\n"
-    "var n=0;ts.forEach(function(t,i){var y=10+i*rh;T(s,L-6,y+15,(t.thread_name||'thread')+' ('+t.thread_id+')',{'text-anchor':'end'});\n"
-    "var wa=(W-L-R-170)*t.alloc_count/mx,wf=(W-L-R-170)*t.free_count/mx;E('rect',{x:L,y:y,width:Math.max(wa,1),height:10,fill:'#2a6fdb'},s);E('rect',{x:L,y:y+11,width:Math.max(wf,1),height:10,fill:'#e08a1e'},s);\n"
-    "T(s,L+Math.max(wa,wf)+4,y+15,N(t.alloc_count)+' / '+N(t.free_count)+'  x:'+N(t.cross_thread_frees_sent)+'>'+' <'+N(t.cross_thread_frees_received));if(t.alloc_count||t.free_count)n++;});\n"
-    "T(s,L,H-6,'blue: allocations, orange: frees; x: cross-thread frees sent > / < received');return n;});\n"
+    "function lab(t){return (t.thread_name||'thread')+' ('+t.thread_id+')';}function val(t){return N(t.alloc_count)+' / '+N(t.free_count)+'  x:'+N(t.cross_thread_frees_sent)+'>'+' <'+N(t.cross_thread_frees_received);}\n"
+    "var wl=0,wv=0;ts.forEach(function(t){wl=Math.max(wl,lab(t).length);wv=Math.max(wv,val(t).length);});\n"
+    "var rh=26,L=Math.max(80,Math.ceil(wl*6.6)+12),V=Math.ceil(wv*6.6)+10,W=Math.max(560,L+200+V),H=20+rh*ts.length+24,s=S('p-threads',W,H),mx=1;ts.forEach(function(t){mx=Math.max(mx,t.alloc_count,t.free_count);});\n"
+    "var n=0;ts.forEach(function(t,i){var y=10+i*rh;T(s,L-6,y+15,lab(t),{'text-anchor':'end'});\n"
+    "var wa=(W-L-V)*t.alloc_count/mx,wf=(W-L-V)*t.free_count/mx;E('rect',{x:L,y:y,width:Math.max(wa,1),height:10,fill:'#2a6fdb'},s);E('rect',{x:L,y:y+11,width:Math.max(wf,1),height:10,fill:'#e08a1e'},s);\n"
+    "T(s,L+Math.max(wa,wf)+4,y+15,val(t));if(t.alloc_count||t.free_count)n++;});\n"
+    "T(s,L,H-6,'blue: allocations, orange: frees; x: cross-thread frees sent > / < received');fit(s,W,H);return n;});\n"
     /* 5 flow (Sankey) */
     "panel('flow',function(){var F=D.cross_thread_flow||[],k=F.length,names={};(D.thread_stats||[]).forEach(function(t){names[t.index]=(t.thread_name||'thread')+' '+t.thread_id;});\n"
     "function nm(i){return names[i]||('thread #'+i);}var links=[],tot=0;for(var i=0;i<k;i++)for(var j=0;j<k;j++)if(F[i][j]>0){links.push([j,i,F[i][j]]);tot+=F[i][j];}\n"
     "if(!links.length){note('p-flow','no cross-thread frees seen');return 0;}\n"
     "var src={},dst={};links.forEach(function(l){src[l[0]]=(src[l[0]]||0)+l[2];dst[l[1]]=(dst[l[1]]||0)+l[2];});\n"
-    "var W=560,H=Math.max(160,40+30*Math.max(Object.keys(src).length,Object.keys(dst).length)),s=S('p-flow',W,H),x0=150,x1=W-150,nw=12,gap=8;\n"
+    /* the label columns are as wide as their longest label (11px text, ~6.6px a character), so none is clipped */
+    "var ls={},ld={},wl=0,wr=0;Object.keys(src).forEach(function(key){ls[key]=nm(key)+' ('+N(src[key])+')';wl=Math.max(wl,ls[key].length);});\n"
+    "Object.keys(dst).forEach(function(key){ld[key]=nm(key)+' ('+N(dst[key])+')';wr=Math.max(wr,ld[key].length);});\n"
+    "var nw=12,gap=8,x0=Math.max(80,Math.ceil(wl*6.6)+12),x1=x0+nw+260,W=x1+nw+Math.max(70,Math.ceil(wr*6.6)+12),H=Math.max(160,40+30*Math.max(Object.keys(src).length,Object.keys(dst).length)),s=S('p-flow',W,H);\n"
     "function place(m){var ks=Object.keys(m),avail=H-40-gap*(ks.length-1),y=20,pos={};ks.forEach(function(key){var h=Math.max(3,avail*m[key]/tot);pos[key]={y:y,h:h,off:0};y+=h+gap;});return pos;}\n"
     "var ps=place(src),pd=place(dst);\n"
     "links.forEach(function(l){var a=ps[l[0]],b=pd[l[1]],w=Math.max(1,(H-40)*l[2]/tot*0.95),ya=a.y+a.off+w/2,yb=b.y+b.off+w/2;a.off+=w;b.off+=w;\n"
     "var p=E('path',{d:'M'+(x0+nw)+','+ya+' C'+((x0+x1)/2)+','+ya+' '+((x0+x1)/2)+','+yb+' '+x1+','+yb,fill:'none',stroke:'#2a6fdb','stroke-opacity':0.45,'stroke-width':w},s);var t=E('title',{},p);t.textContent=nm(l[0])+' -> '+nm(l[1])+': '+l[2]+' frees';});\n"
-    "Object.keys(ps).forEach(function(key){var a=ps[key];E('rect',{x:x0,y:a.y,width:nw,height:a.h,fill:'#1d2330'},s);T(s,x0-6,a.y+a.h/2+4,nm(key)+' ('+N(src[key])+')',{'text-anchor':'end'});});\n"
-    "Object.keys(pd).forEach(function(key){var b=pd[key];E('rect',{x:x1,y:b.y,width:nw,height:b.h,fill:'#e08a1e'},s);T(s,x1+nw+6,b.y+b.h/2+4,nm(key)+' ('+N(dst[key])+')');});\n"
-    "T(s,x0,12,'allocated on');T(s,x1+nw,12,'freed on',{'text-anchor':'end'});return links.length;});\n"
+    "Object.keys(ps).forEach(function(key){var a=ps[key];E('rect',{x:x0,y:a.y,width:nw,height:a.h,fill:'#1d2330'},s);T(s,x0-6,a.y+a.h/2+4,ls[key],{'text-anchor':'end'});});\n"
+    "Object.keys(pd).forEach(function(key){var b=pd[key];E('rect',{x:x1,y:b.y,width:nw,height:b.h,fill:'#e08a1e'},s);T(s,x1+nw+6,b.y+b.h/2+4,ld[key]);});\n"
+    "T(s,x0,12,'allocated on');T(s,x1+nw,12,'freed on',{'text-anchor':'end'});\n"
+    "fit(s,W,H);return links.length;});\n"
     /* 6 fragmentation gauges */
     "panel('fragmentation',function(){var f=D.fragmentation,W=560,H=200,s=S('p-frag',W,H),n=0;\n"
     "function gauge(cx,label,v,sub){var r=70,cy=120;function pt(a){return [cx+r*Math.cos(Math.PI*(1-a)),cy-r*Math.sin(Math.PI*(1-a))];}\n"
