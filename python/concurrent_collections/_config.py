@@ -21,8 +21,8 @@ class AllocStats:
     free_count: int
     alloc_bytes: int
     free_bytes: int
-    current_allocated: int   # alloc_bytes - free_bytes while statistics were on (live bytes)
-    unsized_free_count: int = 0  # frees through cc_free_unsized (see include/ccmem/alloc.h)
+    current_allocated: int   # live bytes, in usable sizes: 0 once every block is freed
+    unsized_free_count: int = 0  # frees through cc_free_unsized (free_bytes counts their usable size)
 
 
 @dataclass(frozen=True)
