@@ -8,10 +8,14 @@
 #include <ccmem/skiplist.h>
 
 #include "dsb.h"
+#include "pubq/pubq.h"
 
 typedef smr_context_t fam_ctx_t;
 #define DS(name) name
 #define FAM_HAS_MAPS 1
+#define FAM_HAS_PUBQ 1
+#define PUBQ_T pubq_smr_t
+#define PUBQ(name) pubq_smr_##name
 
 static smr_domain_t *g_domain;
 
