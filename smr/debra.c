@@ -54,6 +54,7 @@ void smr_debra_rotate(smr_context_t *ctx, uint64_t epoch)
 		loc->limbo = 0;            /* in this mode every batch leaves at once */
 	} else if (b) {
 		smr_list_push(&loc->bag[loc->cur_bag], b);
+		loc->limbo += b->count;
 	}
 	loc->cur_bag = (loc->cur_bag + 1) % 3;
 	smr_list_t *oldest = &loc->bag[loc->cur_bag];
@@ -420,7 +421,7 @@ int smr_neutralize_install(int sig)
 static size_t own_unfreed(smr_context_t *ctx)
 {
 	smr_local_t *loc = smr_local(ctx);
-	return loc->limbo + loc->ready.nodes;
+	return loc->limbo + loc->ready.nodes + smr_cur_count(ctx);
 }
 
 bool smr_debra_over_cap(smr_context_t *ctx)

@@ -78,15 +78,16 @@ bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t 
 	for (uint32_t i = 0; i < b->count; i++) {
 		smr_entry_t *e = &b->e[i];
 		/* every entry's retire epoch is bounded by the block's seal epoch */
-		if (done < *budget && !covered(res, nres, e->birth, b->max_retire)) {
+		uint64_t birth = e->hdr->birth;
+		if (done < *budget && !covered(res, nres, birth, b->max_retire)) {
 			smr_entry_release(e);
 			done++;
 			continue;
 		}
-		if (e->birth < min_birth)
-			min_birth = e->birth;
-		if (e->birth > max_birth)
-			max_birth = e->birth;
+		if (birth < min_birth)
+			min_birth = birth;
+		if (birth > max_birth)
+			max_birth = birth;
 		b->e[keep++] = *e;
 	}
 	b->count = keep;
