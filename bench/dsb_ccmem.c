@@ -2,6 +2,8 @@
  * bench/dsb_ccmem.c - the ccmem variants (SMR_NONE, IBR, DEBRA, DEBRA+): the
  * library's own structures (ccmem_ds), the scheme chosen by the domain.
  */
+#include <stdlib.h>
+
 #include <ccmem.h>
 #include <ccmem/bst.h>
 #include <ccmem/queue.h>
@@ -28,6 +30,9 @@ static int fam_setup(const dsb_cell_t *c)
 	smr_options_t o;
 	smr_options_init(&o, scheme[c->variant]); /* the defaults a user gets */
 	o.max_threads = (unsigned)c->threads + 2;
+	const char *na = getenv("CCMEM_WB_NEUTRALIZE_AFTER"); /* the workbench's --neutralize-after */
+	if (na != NULL && atoi(na) > 0)
+		o.neutralize_after = (unsigned)atoi(na);
 	g_domain = smr_domain_create(&o);
 	return g_domain == NULL ? -1 : 0;
 }

@@ -90,6 +90,9 @@ typedef struct smr__local {
 	unsigned signal_target;  /* DEBRA+: last signalled record + 1, 0 = none */
 	uint64_t signal_epoch;   /* DEBRA+: the epoch it was signalled for */
 	unsigned signal_patience;
+	unsigned watch_idx;      /* DEBRA+: record + 1 watched before a signal, 0 = none */
+	unsigned watch_count;    /* ... checks that found it in the same operation */
+	uint64_t watch_word;     /* ... and its announcement then */
 	unsigned stalled_idx;    /* DEBRA+: record + 1 taken for stalled, 0 = none */
 	uint64_t stalled_word;   /* ... and its announcement at the time */
 	size_t limbo;            /* DEBRA: nodes of sealed blocks in the bags (not yet moved

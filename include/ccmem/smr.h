@@ -22,9 +22,12 @@
  *                   stops the epoch, and every node retired after that waits
  *                   (the test suite shows the growth).
  *   SMR_DEBRA_PLUS  DEBRA plus neutralisation: a thread whose limbo bags pass
- *                   a threshold signals a thread that holds the epoch back; if
- *                   that thread is inside a restartable region it becomes
- *                   quiescent and jumps back to its checkpoint.  Bounded as
+ *                   a threshold signals a thread that holds the epoch back
+ *                   from inside a restartable region and has stayed in the
+ *                   same operation over 32 of the signaller's checks (a
+ *                   running thread moves on by itself; one outside any
+ *                   region would ignore the signal); the signalled thread
+ *                   becomes quiescent and jumps back to its checkpoint.  Bounded as
  *                   long as stalled threads stall in restartable regions.
  *   SMR_NONE        retire keeps everything until smr_domain_destroy: the
  *                   baseline of the benchmarks.
