@@ -156,16 +156,11 @@ smr_block_t *smr_seal_current(smr_context_t *ctx)
 		return b;
 	}
 	if (ctx->priv.scheme == SMR_IBR) {
-		/* the union of the entries' lifetimes, from their headers (the
-		 * inline retire writes only the entry) */
-		uint64_t lo = UINT64_MAX, hi = 0;
-		for (uint32_t i = 0; i < b->count; i++) {
-			uint64_t birth = b->e[i].hdr->birth;
-			lo = birth < lo ? birth : lo;
-			hi = birth > hi ? birth : hi;
-		}
-		b->min_birth = lo;
-		b->max_birth = hi;
+		/* the union of the entries' births is computed when a scan first
+		 * needs it (smr_ibr_scan_block): a scan that finds no reservation
+		 * frees the block without it */
+		b->min_birth = SMR_BIRTH_UNKNOWN_MIN;
+		b->max_birth = SMR_BIRTH_UNKNOWN_MAX;
 	}
 	/* Every unlink of the block's nodes happened before this point; the full
 	 * fence makes the epoch read below at least every epoch in force at those

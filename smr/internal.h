@@ -62,11 +62,15 @@ typedef struct smr__block {
 	uint32_t count;
 	uint32_t cap;
 	uint64_t tag;                   /* DEBRA: epoch at seal; see the rules above */
-	uint64_t min_birth, max_retire; /* IBR: the union of the entries' intervals (set at seal) */
-	uint64_t max_birth;             /* IBR: the latest birth among the entries (set at seal) */
+	uint64_t min_birth, max_retire; /* IBR: the union of the entries' intervals */
+	uint64_t max_birth;             /* IBR: the latest birth among the entries; min > max
+	                                   (SMR_BIRTH_UNKNOWN_*): births not gathered yet */
 	smr_entry_t e[];
 } smr_block_t;
 
+/* A sealed IBR block whose births have not been gathered (min > max). */
+#define SMR_BIRTH_UNKNOWN_MIN UINT64_MAX
+#define SMR_BIRTH_UNKNOWN_MAX 0
 #define SMR_TAG_NEVER UINT64_MAX /* SMR_NONE: freed at destroy only */
 #define SMR_TAG_SAFE 0           /* already known safe (a DEBRA bag past its third rotation) */
 
