@@ -2,16 +2,22 @@
  * bench/dsb_ccmem.c - the ccmem variants (SMR_NONE, IBR, DEBRA, DEBRA+): the
  * library's own structures (ccmem_ds), the scheme chosen by the domain.
  */
+#include <stdlib.h>
+
 #include <ccmem.h>
 #include <ccmem/bst.h>
 #include <ccmem/queue.h>
 #include <ccmem/skiplist.h>
 
 #include "dsb.h"
+#include "pubq/pubq.h"
 
 typedef smr_context_t fam_ctx_t;
 #define DS(name) name
 #define FAM_HAS_MAPS 1
+#define FAM_HAS_PUBQ 1
+#define PUBQ_T pubq_smr_t
+#define PUBQ(name) pubq_smr_##name
 
 static smr_domain_t *g_domain;
 
@@ -24,6 +30,9 @@ static int fam_setup(const dsb_cell_t *c)
 	smr_options_t o;
 	smr_options_init(&o, scheme[c->variant]); /* the defaults a user gets */
 	o.max_threads = (unsigned)c->threads + 2;
+	const char *na = getenv("CCMEM_WB_NEUTRALIZE_AFTER"); /* the workbench's --neutralize-after */
+	if (na != NULL && atoi(na) > 0)
+		o.neutralize_after = (unsigned)atoi(na);
 	g_domain = smr_domain_create(&o);
 	return g_domain == NULL ? -1 : 0;
 }

@@ -7,10 +7,14 @@
 #include "adapters/ck_epoch.h"
 #include "ds_protos.h"
 #include "dsb.h"
+#include "pubq/pubq.h"
 
 typedef ds_ctx_t fam_ctx_t;
 #define DS(name) DS_FN(name)
 #define FAM_HAS_MAPS 1
+#define FAM_HAS_PUBQ 1
+#define PUBQ_T pubq_ck_t
+#define PUBQ(name) pubq_ck_##name
 
 #include "dsb_peer_ck.h"
 

@@ -22,6 +22,7 @@
 typedef ds_ctx_t fam_ctx_t;
 #define DS(name) ckf_##name
 #define FAM_HAS_MAPS 0
+#define FAM_HAS_PUBQ 0
 
 typedef struct cc_queue {
 	ck_fifo_mpmc_t fifo;

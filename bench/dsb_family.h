@@ -8,6 +8,8 @@
  *   fam_ctx_t                     the per-thread handle
  *   DS(name)                      the family's name of a src/ds function
  *   FAM_HAS_MAPS                  1 if it runs the skip list and the BST
+ *   FAM_HAS_PUBQ                  1 if it runs the public-API queue; then
+ *   PUBQ_T, PUBQ(name)            its type and functions (bench/pubq/pubq.h)
  *   static int fam_setup(const dsb_cell_t *)     once per process; 0 or -1
  *   static fam_ctx_t *fam_enter(void)            per thread; NULL on failure
  *   static void fam_leave(fam_ctx_t *)
@@ -74,6 +76,28 @@ static uint64_t fam_queue_loop(fam_ctx_t *ctx, uint64_t *rng)
 	return ops;
 }
 
+#if FAM_HAS_PUBQ
+/* The same 50/50 mix on the public-API queue (bench/pubq/). */
+static uint64_t fam_pubq_loop(fam_ctx_t *ctx, uint64_t *rng)
+{
+	PUBQ_T *q = fam_g.ds;
+	uint64_t ops = 0, v;
+	while (!fam_stopped()) {
+		for (int i = 0; i < FAM_BURST; i++) {
+			uint64_t r = dsb_rand(rng);
+			if (r >> 63) {
+				if (PUBQ(enqueue)(q, ctx, r) != 0)
+					fam_fail("enqueue");
+			} else {
+				(void)PUBQ(dequeue)(q, ctx, &v);
+			}
+		}
+		ops += FAM_BURST;
+	}
+	return ops;
+}
+#endif
+
 #if FAM_HAS_MAPS
 /* The IBR paper's update workload (50 % insert, 50 % remove) or a read-mostly
  * one (90 % lookup, 5 % insert, 5 % remove), keys uniform in [0, DSB_KEYS). */
@@ -120,6 +144,11 @@ static void *fam_thread(void *arg)
 		case DSB_QUEUE:
 			w->ops = fam_queue_loop(ctx, &w->seed);
 			break;
+#if FAM_HAS_PUBQ
+		case DSB_PUBQ:
+			w->ops = fam_pubq_loop(ctx, &w->seed);
+			break;
+#endif
 #if FAM_HAS_MAPS
 		case DSB_SKIPLIST:
 			w->ops = fam_skiplist_loop(ctx, &w->seed, fam_g.cell->workload);
@@ -150,6 +179,16 @@ static int fam_prefill(fam_ctx_t *ctx, uint64_t *rng)
 				return -1;
 		return q == NULL ? -1 : 0;
 	}
+#if FAM_HAS_PUBQ
+	case DSB_PUBQ: {
+		PUBQ_T *q = PUBQ(create)(ctx);
+		fam_g.ds = q;
+		for (unsigned i = 0; q != NULL && i < DSB_PREFILL; i++)
+			if (PUBQ(enqueue)(q, ctx, i) != 0)
+				return -1;
+		return q == NULL ? -1 : 0;
+	}
+#endif
 #if FAM_HAS_MAPS
 #define FAM_MAP_PREFILL(X)                                                                             \
 	{                                                                                                  \

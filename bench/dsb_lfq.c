@@ -15,6 +15,7 @@
 typedef ds_ctx_t fam_ctx_t;
 #define DS(name) lfq_##name
 #define FAM_HAS_MAPS 0
+#define FAM_HAS_PUBQ 0
 
 typedef struct lfq_node {
 	struct cds_lfq_node_rcu lfq;

@@ -106,8 +106,22 @@ bool smr_block_drain(smr_context_t *freer, smr_block_t *b, size_t *budget, size_
 {
 	uint32_t n = b->count;
 	uint32_t take = *budget < n ? (uint32_t)*budget : n;
-	for (uint32_t i = n; i > n - take; i--)
-		smr_entry_release(&b->e[i - 1]);
+	smr_entry_t *e = &b->e[n], *stop = e - take;
+	if (CC_LIKELY(cc__gate() != 0)) {
+		/* The glue's plain mode: its inline path is mi_free (the size only
+		 * feeds statistics).  The gate is read once for the batch, as any
+		 * reader of it may lag (alloc.h: every path frees correctly in every
+		 * mode the gate can lag behind). */
+		while (e != stop) {
+			--e;
+			if (e->fini)
+				e->fini(smr_node_of(e->hdr));
+			mi_free(e->hdr);
+		}
+	} else {
+		while (e != stop)
+			smr_entry_release(--e);
+	}
 	b->count = n - take;
 	*budget -= take;
 	*freed += take;
@@ -115,16 +129,38 @@ bool smr_block_drain(smr_context_t *freer, smr_block_t *b, size_t *budget, size_
 	return b->count == 0;
 }
 
+void smr_retire_fold(smr_context_t *ctx)
+{
+	smr_local_t *loc = smr_local(ctx);
+	smr_block_t *b = loc->cur;
+	if (b == NULL)
+		return; /* no grant is open: rcur and rbase are NULL */
+	/* the inline path appended rcur - rbase entries since the grant, each
+	 * one retire nearer to the periodic work (the grant kept them fewer) */
+	loc->tick -= (uint32_t)(ctx->priv.rcur - loc->rbase);
+	loc->rbase = ctx->priv.rcur;
+	b->count = (uint32_t)(ctx->priv.rcur - b->e);
+}
+
 smr_block_t *smr_seal_current(smr_context_t *ctx)
 {
 	smr_local_t *loc = smr_local(ctx);
+	smr_retire_fold(ctx);
 	smr_block_t *b = loc->cur;
 	if (b == NULL || b->count == 0)
 		return NULL;
 	loc->cur = NULL;
+	ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = NULL; /* the next retire takes a block */
 	if (ctx->priv.scheme == SMR_NONE) {
 		b->tag = SMR_TAG_NEVER;
 		return b;
+	}
+	if (ctx->priv.scheme == SMR_IBR) {
+		/* the union of the entries' births is computed when a scan first
+		 * needs it (smr_ibr_scan_block): a scan that finds no reservation
+		 * frees the block without it */
+		b->min_birth = SMR_BIRTH_UNKNOWN_MIN;
+		b->max_birth = SMR_BIRTH_UNKNOWN_MAX;
 	}
 	/* Every unlink of the block's nodes happened before this point; the full
 	 * fence makes the epoch read below at least every epoch in force at those

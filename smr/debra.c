@@ -29,6 +29,9 @@ _Static_assert(sizeof(sigjmp_buf) <= SMR__JMPBUF_BYTES, "smr.h: SMR__JMPBUF_BYTE
 
 /* Checks of a blocking target between two signals to it for the same epoch. */
 #define SMR_SIGNAL_PATIENCE 64
+/* Checks that must find a blocking target in the same operation before the
+ * amortised scan signals it (a running thread moves on by itself sooner). */
+#define SMR_NEUTRALIZE_PATIENCE 32
 
 /* ---- limbo bags ----------------------------------------------------------------- */
 
@@ -54,6 +57,7 @@ void smr_debra_rotate(smr_context_t *ctx, uint64_t epoch)
 		loc->limbo = 0;            /* in this mode every batch leaves at once */
 	} else if (b) {
 		smr_list_push(&loc->bag[loc->cur_bag], b);
+		loc->limbo += b->count;
 	}
 	loc->cur_bag = (loc->cur_bag + 1) % 3;
 	smr_list_t *oldest = &loc->bag[loc->cur_bag];
@@ -420,7 +424,7 @@ int smr_neutralize_install(int sig)
 static size_t own_unfreed(smr_context_t *ctx)
 {
 	smr_local_t *loc = smr_local(ctx);
-	return loc->limbo + loc->ready.nodes;
+	return loc->limbo + loc->ready.nodes + smr_cur_count(ctx);
 }
 
 bool smr_debra_over_cap(smr_context_t *ctx)
@@ -430,9 +434,30 @@ bool smr_debra_over_cap(smr_context_t *ctx)
 
 static void maybe_neutralize(smr_context_t *ctx, smr_context_t *target, unsigned idx, uint64_t epoch)
 {
+	smr_local_t *loc = smr_local(ctx);
 	/* nodes this thread waits to free, and those the domain holds for any thread */
 	size_t limbo = own_unfreed(ctx) + (size_t)cc_atomic_load_relaxed_u64(&ctx->priv.domain->shared_nodes);
-	if (limbo >= ctx->priv.domain->opts.neutralize_after)
+	if (limbo < ctx->priv.domain->opts.neutralize_after)
+		return;
+	/* Only a thread that stays behind: a running one announces the epoch at
+	 * its next smr_begin_op (or goes quiescent at smr_end_op) by itself, and
+	 * a signal would only cost it a restart and both threads system calls.
+	 * The target is signalled once its announcement has stayed the same over
+	 * SMR_NEUTRALIZE_PATIENCE checks of this thread (one per smr_begin_op).
+	 * relaxed: compared with itself only; allows() decided the blocking. */
+	uint64_t word = cc_atomic_load_relaxed_u64(&target->sh.announce);
+	if (loc->watch_idx != idx + 1 || loc->watch_word != word) {
+		loc->watch_idx = idx + 1;
+		loc->watch_word = word;
+		loc->watch_count = 0;
+		return;
+	}
+	if (++loc->watch_count < SMR_NEUTRALIZE_PATIENCE)
+		return;
+	/* relaxed, advisory: a target outside any restartable region would
+	 * ignore the signal (its handler returns); one that enters a region
+	 * after this load is seen by a later check. */
+	if (cc_atomic_load_relaxed_u32(&target->sh.neutralizable))
 		send_signal(ctx, target, idx, epoch);
 }
 

@@ -148,7 +148,7 @@ smr_context_t *smr_thread_register(smr_domain_t *d)
 		p->announced = 0; /* the first operation observes the epoch and rotates */
 		p->fast_epoch = SMR__QBIT;
 		p->scan_every = d->opts.scan_every;
-		loc->alloc_threshold = d->opts.epoch_freq;
+		p->alloc_left = d->opts.epoch_freq;
 		loc->tick_len = d->opts.empty_freq && d->opts.empty_freq < SMR_RETIRE_TICK ? d->opts.empty_freq
 		                                                                           : SMR_RETIRE_TICK;
 		loc->tick = loc->tick_len;
@@ -233,6 +233,7 @@ void smr_domain_destroy(smr_domain_t *d)
 		smr_context_t *r = smr_record(d, i);
 		smr_local_t *loc = smr_local(r);
 		if (cc_atomic_load_acquire_u32(&r->sh.state) == SMR_REC_ACTIVE) {
+			smr_retire_fold(r); /* the inline path's entries count */
 			smr_block_t *b = loc->cur;
 			loc->cur = NULL;
 			if (b)

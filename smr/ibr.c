@@ -62,6 +62,19 @@ static bool covers_all(const uint64_t *res, size_t nres, uint64_t max_birth, uin
 bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t *budget, size_t *freed)
 {
 	const uint64_t *res = smr_local(ctx)->scratch;
+	if (nres == 0)
+		return smr_block_drain(ctx, b, budget, freed); /* no operation is open anywhere */
+	if (b->min_birth > b->max_birth) {
+		/* births not gathered since the seal: from the nodes' headers */
+		uint64_t lo = UINT64_MAX, hi = 0;
+		for (uint32_t i = 0; i < b->count; i++) {
+			uint64_t birth = b->e[i].hdr->birth;
+			lo = birth < lo ? birth : lo;
+			hi = birth > hi ? birth : hi;
+		}
+		b->min_birth = lo;
+		b->max_birth = hi;
+	}
 	if (!covered(res, nres, b->min_birth, b->max_retire))
 		return smr_block_drain(ctx, b, budget, freed);
 	/* The common case while the epoch has not moved since the block was
@@ -78,15 +91,16 @@ bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t 
 	for (uint32_t i = 0; i < b->count; i++) {
 		smr_entry_t *e = &b->e[i];
 		/* every entry's retire epoch is bounded by the block's seal epoch */
-		if (done < *budget && !covered(res, nres, e->birth, b->max_retire)) {
+		uint64_t birth = e->hdr->birth;
+		if (done < *budget && !covered(res, nres, birth, b->max_retire)) {
 			smr_entry_release(e);
 			done++;
 			continue;
 		}
-		if (e->birth < min_birth)
-			min_birth = e->birth;
-		if (e->birth > max_birth)
-			max_birth = e->birth;
+		if (birth < min_birth)
+			min_birth = birth;
+		if (birth > max_birth)
+			max_birth = birth;
 		b->e[keep++] = *e;
 	}
 	b->count = keep;

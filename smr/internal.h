@@ -36,28 +36,26 @@
 /* ---- node header ---------------------------------------------------------------- */
 
 #define SMR_HDR_SIZE 16u
-#define SMR_HDR_SIZE_BITS 48
-#define SMR_HDR_LIVE ((uint64_t)0xA11Eu)
-#define SMR_HDR_RETIRED ((uint64_t)0xDEADu)
+#define SMR_HDR_SIZE_BITS SMR__HDR_SIZE_BITS
+#define SMR_HDR_LIVE SMR__HDR_LIVE
+#define SMR_HDR_RETIRED SMR__HDR_RETIRED
 
-typedef struct smr_hdr {
-	uint64_t birth; /* IBR: epoch at allocation */
-	uint64_t info;  /* requested size (low 48 bits) | state << 48 */
-} smr_hdr_t;
+/* birth (IBR: epoch at allocation); info: requested size (low 48 bits) |
+ * state << 48.  Defined in smr.h for the inline paths. */
+typedef struct smr__hdr smr_hdr_t;
+_Static_assert(sizeof(smr_hdr_t) == SMR_HDR_SIZE, "the node header is 16 bytes");
 
 static inline smr_hdr_t *smr_hdr_of(void *node) { return (smr_hdr_t *)((char *)node - SMR_HDR_SIZE); }
 static inline void *smr_node_of(smr_hdr_t *h) { return (char *)h + SMR_HDR_SIZE; }
-static inline size_t smr_hdr_size(const smr_hdr_t *h) { return (size_t)(h->info & (((uint64_t)1 << SMR_HDR_SIZE_BITS) - 1)); }
+static inline size_t smr_hdr_size(const smr_hdr_t *h) { return (size_t)(h->info & SMR__HDR_SIZE_MASK); }
 /* What the glue allocated for a node of `size` bytes (header included). */
 static inline size_t smr_block_bytes(size_t size) { return (size + SMR_HDR_SIZE + 15u) & ~(size_t)15u; }
 
 /* ---- retire blocks ---------------------------------------------------------------- */
 
-typedef struct smr_entry {
-	smr_hdr_t *hdr;
-	void (*fini)(void *node);
-	uint64_t birth; /* IBR (the retire epoch is the block's, read at seal) */
-} smr_entry_t;
+/* hdr, fini (smr.h: the inline retire writes them).  IBR reads the birth
+ * epoch from the header; the retire epoch is the block's, read at seal. */
+typedef struct smr__entry smr_entry_t;
 
 typedef struct smr__block {
 	struct smr__block *next;
@@ -65,10 +63,14 @@ typedef struct smr__block {
 	uint32_t cap;
 	uint64_t tag;                   /* DEBRA: epoch at seal; see the rules above */
 	uint64_t min_birth, max_retire; /* IBR: the union of the entries' intervals */
-	uint64_t max_birth;             /* IBR: the latest birth among the entries */
+	uint64_t max_birth;             /* IBR: the latest birth among the entries; min > max
+	                                   (SMR_BIRTH_UNKNOWN_*): births not gathered yet */
 	smr_entry_t e[];
 } smr_block_t;
 
+/* A sealed IBR block whose births have not been gathered (min > max). */
+#define SMR_BIRTH_UNKNOWN_MIN UINT64_MAX
+#define SMR_BIRTH_UNKNOWN_MAX 0
 #define SMR_TAG_NEVER UINT64_MAX /* SMR_NONE: freed at destroy only */
 #define SMR_TAG_SAFE 0           /* already known safe (a DEBRA bag past its third rotation) */
 
@@ -78,23 +80,27 @@ typedef struct smr__list smr_list_t;
 
 typedef struct smr__local {
 	/* reset at each registration (everything before `pool`) */
-	smr_block_t *cur;        /* the block being filled */
+	smr_block_t *cur;        /* the block being filled; its count is stale while it is
+	                            current: priv.rcur is the next entry (smr_cur_count) */
+	smr_entry_t *rbase;      /* priv.rcur when the fast path last got its grant */
 	smr_list_t bag[3];       /* DEBRA limbo bags (sealed blocks) */
 	unsigned cur_bag;
 	smr_list_t sealed;       /* IBR (and NONE): sealed blocks, oldest first */
 	smr_list_t ready;        /* safe blocks whose nodes are being freed */
 	uint64_t retires_since_pass;
-	uint32_t tick;           /* retires left before the periodic work (smr_retire_cb) */
+	uint32_t tick;           /* retires left before the periodic work, as of rbase */
 	uint32_t tick_len;       /* retires between two runs of it */
-	uint64_t allocs;         /* IBR: allocations since this thread last advanced */
-	uint64_t alloc_threshold;
 	unsigned check_next;     /* DEBRA: next record to check */
 	unsigned signal_target;  /* DEBRA+: last signalled record + 1, 0 = none */
 	uint64_t signal_epoch;   /* DEBRA+: the epoch it was signalled for */
 	unsigned signal_patience;
+	unsigned watch_idx;      /* DEBRA+: record + 1 watched before a signal, 0 = none */
+	unsigned watch_count;    /* ... checks that found it in the same operation */
+	uint64_t watch_word;     /* ... and its announcement then */
 	unsigned stalled_idx;    /* DEBRA+: record + 1 taken for stalled, 0 = none */
 	uint64_t stalled_word;   /* ... and its announcement at the time */
-	size_t limbo;            /* DEBRA: retired nodes not yet moved to ready */
+	size_t limbo;            /* DEBRA: nodes of sealed blocks in the bags (not yet moved
+	                            to ready); the current block's are counted apart */
 	/* kept across registrations of the record */
 	smr_list_t pool;         /* empty blocks for reuse */
 	uint64_t *scratch;       /* IBR: reservations; DEBRA+: slots (SMR_SLOTS * max_threads words) */
@@ -104,9 +110,16 @@ typedef struct smr__local {
 /* Retires between two runs of a thread's periodic work (amortised frees, the
  * pass every empty_freq retires, DEBRA+ back-pressure): at most this, and at
  * most empty_freq. */
-#define SMR_RETIRE_TICK 8u
+#define SMR_RETIRE_TICK 32u
 
 static inline smr_local_t *smr_local(smr_context_t *ctx) { return (smr_local_t *)(void *)(ctx + 1); }
+
+/* Entries in the current block (its count field is stale while it is current). */
+static inline uint32_t smr_cur_count(smr_context_t *ctx)
+{
+	smr_block_t *b = smr_local(ctx)->cur;
+	return b == NULL ? 0 : (uint32_t)(ctx->priv.rcur - b->e);
+}
 
 /* ---- domain ---------------------------------------------------------------------------- */
 
@@ -164,7 +177,11 @@ static inline void smr_count_freed(smr_context_t *freer, size_t n)
 }
 /* Frees entries from the top of b, at most *budget; true when b is empty. */
 bool smr_block_drain(smr_context_t *freer, smr_block_t *b, size_t *budget, size_t *freed);
-/* Seals ctx's current block (if it has entries) and returns it, NULL if none. */
+/* Folds the inline retire path's appends since its grant into the current
+ * block's count and the countdown to the periodic work. */
+void smr_retire_fold(smr_context_t *ctx);
+/* Seals ctx's current block (if it has entries) and returns it, NULL if none;
+ * the inline retire path is closed until the next retire takes a block. */
 smr_block_t *smr_seal_current(smr_context_t *ctx);
 void smr_shared_push_list(smr_domain_t *d, smr_list_t *l);
 void smr_shared_push(smr_domain_t *d, smr_block_t *b);

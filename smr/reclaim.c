@@ -15,37 +15,21 @@ static void corrupt(const char *fmt, const void *node)
 	abort();
 }
 
-void *smr_alloc(smr_context_t *ctx, size_t size)
+/* smr_alloc's checked path: size 0, or too large for the header. */
+void *smr__alloc_slow(smr_context_t *ctx, size_t size)
 {
-	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_alloc: called inside a restartable region");
-	if (size == 0) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (size > ((size_t)1 << SMR_HDR_SIZE_BITS) - 64) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	smr_hdr_t *h = cc_alloc(smr_block_bytes(size));
-	if (h == NULL)
-		return NULL;
-	h->info = (uint64_t)size | (SMR_HDR_LIVE << SMR_HDR_SIZE_BITS);
-	h->birth = 0;
-	if (ctx->priv.scheme == SMR_IBR) {
-		/* acquire: pairs with the advancing fetch-and-add; the birth epoch is
-		 * read before the node can be published. */
-		h->birth = cc_atomic_load_acquire_u64(ctx->priv.epoch);
-		smr_local_t *loc = smr_local(ctx);
-		if (++loc->allocs >= loc->alloc_threshold) {
-			/* One advance per epoch_freq allocations system-wide: each thread
-			 * advances after epoch_freq * (registered threads) of its own. */
-			cc_atomic_faa_u64(ctx->priv.epoch, 1);
-			loc->allocs = 0;
-			uint32_t n = cc_atomic_load_relaxed_u32(&ctx->priv.domain->registered);
-			loc->alloc_threshold = (uint64_t)ctx->priv.domain->opts.epoch_freq * (n ? n : 1);
-		}
-	}
-	return smr_node_of(h);
+	(void)ctx;
+	errno = size == 0 ? EINVAL : ENOMEM;
+	return NULL;
+}
+
+void smr__ibr_advance(smr_context_t *ctx)
+{
+	/* One advance per epoch_freq allocations system-wide: each thread
+	 * advances after epoch_freq * (registered threads) of its own. */
+	cc_atomic_faa_u64(ctx->priv.epoch, 1);
+	uint32_t n = cc_atomic_load_relaxed_u32(&ctx->priv.domain->registered);
+	ctx->priv.alloc_left = (uint64_t)ctx->priv.domain->opts.epoch_freq * (n ? n : 1);
 }
 
 /* Files a sealed block where the scheme and options want it. */
@@ -54,13 +38,16 @@ static void file_sealed(smr_context_t *ctx, smr_block_t *b)
 	smr_domain_t *d = ctx->priv.domain;
 	smr_local_t *loc = smr_local(ctx);
 	if (d->opts.empty_freq == 0) {
-		if (ctx->priv.scheme != SMR_IBR)
-			loc->limbo -= b->count; /* no longer this thread's to wait for */
 		smr_shared_push(d, b); /* dedicated reclaimers free it; b is theirs from here */
 		return;
 	}
 	if (ctx->priv.scheme == SMR_DEBRA || ctx->priv.scheme == SMR_DEBRA_PLUS) {
 		smr_list_push(&loc->bag[loc->cur_bag], b);
+		loc->limbo += b->count;
+		if (loc->limbo >= d->opts.batch_size && !ctx->priv.scan_due) {
+			ctx->priv.scan_due = true; /* a batch waits for the epoch */
+			smr_debra_refresh_fast(ctx);
+		}
 		return;
 	}
 	smr_list_push(&loc->sealed, b);
@@ -68,10 +55,10 @@ static void file_sealed(smr_context_t *ctx, smr_block_t *b)
 		smr_shared_push(d, smr_list_pop(&loc->sealed)); /* any thread may free it now */
 }
 
-/* The periodic work of smr_retire_cb, every tick_len retires: frees what is
- * ready at free_per_retire per retire, runs a pass every empty_freq retires,
- * and under DEBRA+ arms the back-pressure wait.  Done in chunks so that the
- * per-retire path stays a few stores. */
+/* The periodic work of the retire path, every tick_len retires: frees what
+ * is ready at free_per_retire per retire, runs a pass every empty_freq
+ * retires, and under DEBRA+ arms the back-pressure wait.  Done in chunks so
+ * that the per-retire path stays a few stores. */
 static void retire_tick(smr_context_t *ctx, smr_local_t *loc)
 {
 	smr_domain_t *d = ctx->priv.domain;
@@ -93,7 +80,23 @@ static void retire_tick(smr_context_t *ctx, smr_local_t *loc)
 	}
 }
 
-void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node))
+/* Opens the inline path for the next retires: as many as the current block
+ * has room for, and fewer than the retires left before the periodic work
+ * (the retire that reaches it comes here). */
+static void retire_grant(smr_context_t *ctx, smr_local_t *loc)
+{
+	smr_block_t *b = loc->cur;
+	if (b == NULL) {
+		ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = NULL;
+		return;
+	}
+	uint32_t room = b->cap - b->count;
+	uint32_t k = loc->tick - 1 < room ? loc->tick - 1 : room;
+	ctx->priv.rcur = loc->rbase = &b->e[b->count];
+	ctx->priv.rlimit = ctx->priv.rcur + k;
+}
+
+void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node))
 {
 	if (node == NULL)
 		return;
@@ -114,47 +117,35 @@ void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(voi
 #else
 	(void)size;
 #endif
-	h->info = (info & (((uint64_t)1 << SMR_HDR_SIZE_BITS) - 1)) | (SMR_HDR_RETIRED << SMR_HDR_SIZE_BITS);
-
 	smr_local_t *loc = smr_local(ctx);
+	smr_retire_fold(ctx); /* the inline path's retires since the grant */
+	h->info = (info & SMR__HDR_SIZE_MASK) | (SMR_HDR_RETIRED << SMR_HDR_SIZE_BITS);
+
+	if (loc->cur != NULL && loc->cur->count == loc->cur->cap)
+		file_sealed(ctx, smr_seal_current(ctx)); /* the inline path filled it */
 	if (CC_UNLIKELY(loc->cur == NULL)) {
-		loc->cur = smr_block_get(ctx);
-		if (loc->cur == NULL) {
+		smr_block_t *nb = smr_block_get(ctx);
+		if (nb == NULL) {
 			/* Out of memory for bookkeeping: free what is safe (emptied blocks
 			 * return to the pool) and try once more. */
 			smr_pass(ctx, SIZE_MAX, false);
-			loc->cur = smr_block_get(ctx);
-			if (loc->cur == NULL)
+			nb = smr_block_get(ctx);
+			if (nb == NULL)
 				corrupt("smr_retire: out of memory for a retire block; cannot keep node %p safely", node);
 		}
+		loc->cur = nb;
 	}
 	smr_block_t *b = loc->cur;
 	smr_entry_t *e = &b->e[b->count++];
 	e->hdr = h;
 	e->fini = fini;
-	if (ctx->priv.scheme == SMR_IBR) {
-		/* the retire epoch is read once, when the block is sealed (after a
-		 * fence, after every unlink of its nodes): a conservative bound */
-		e->birth = h->birth;
-		if (e->birth < b->min_birth)
-			b->min_birth = e->birth;
-		if (e->birth > b->max_birth)
-			b->max_birth = e->birth;
-	} else if (++loc->limbo >= b->cap && !ctx->priv.scan_due) {
-		ctx->priv.scan_due = true; /* DEBRA: a batch waits for the epoch */
-		smr_debra_refresh_fast(ctx);
-	}
+	/* priv.rcur follows the count while the block is current (smr_cur_count) */
+	ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = e + 1;
 	/* single writer (this thread), read by smr_domain_stats */
 	cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
-	if (b->count == b->cap)
-		file_sealed(ctx, smr_seal_current(ctx));
-	if (CC_UNLIKELY(--loc->tick == 0))
+	if (--loc->tick == 0)
 		retire_tick(ctx, loc);
-}
-
-void smr_retire(smr_context_t *ctx, void *node, size_t size)
-{
-	smr_retire_cb(ctx, node, size, NULL);
+	retire_grant(ctx, loc);
 }
 
 size_t smr_free_ready(smr_context_t *ctx, size_t *budget)

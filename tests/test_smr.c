@@ -12,6 +12,7 @@
 
 #include <ccmem.h>
 
+#include "smr_release_caller.h"
 #include "support.h"
 
 #define CANARY 0x5eedc0ffee15900dull
@@ -862,6 +863,60 @@ static void *begin_from_other_thread(void *arg)
 	return NULL;
 }
 
+/* The inline retire path hands over to the out-of-line one when a block
+ * fills and when the periodic work is due: with blocks of 1, 2, 3 and 64
+ * entries and passes every 1, 5, 64 retires (or none: dedicated reclaimers),
+ * every retire is counted at once and every node freed exactly once. */
+#define FAST_NODES 1000
+START_TEST(retire_inline_path_boundaries)
+{
+	static const unsigned batch[] = {1, 2, 3, 64};
+	static const unsigned empty[] = {0, 1, 5, 64};
+	smr_scheme_t scheme = (smr_scheme_t)_i;
+	cc_alloc_stats_enable(true);
+	for (size_t bi = 0; bi < sizeof batch / sizeof batch[0]; bi++) {
+		for (size_t ei = 0; ei < sizeof empty / sizeof empty[0]; ei++) {
+			smr_options_t o;
+			smr_options_init(&o, scheme);
+			o.max_threads = 4;
+			o.batch_size = batch[bi];
+			o.empty_freq = empty[ei];
+			smr_domain_t *d = smr_domain_create(&o);
+			ck_assert_ptr_nonnull(d);
+			smr_context_t *c = smr_thread_register(d);
+			memset(g_freed, 0, sizeof g_freed);
+			atomic_store(&g_fini_calls, 0);
+			for (uint64_t i = 0; i < FAST_NODES; i++) {
+				smr_begin_op(c);
+				smr_end_op(c);
+				node_t *n = cct_rel_alloc(c, sizeof *n);
+				ck_assert_ptr_nonnull(n);
+				n->canary = CANARY;
+				n->id = i;
+				cct_rel_retire(c, n, sizeof *n, fini_node);
+				ck_assert_uint_eq(stats(d).retired, i + 1); /* counted at once */
+			}
+			smr_stats_t s = stats(d);
+			ck_assert_uint_eq(s.retired, FAST_NODES);
+			ck_assert_uint_eq(s.freed + s.pending, FAST_NODES);
+			smr_thread_unregister(c); /* hands the rest to the domain */
+			if (scheme != SMR_NONE) {
+				smr_context_t *p = smr_thread_register(d);
+				for (int k = 0; k < 1000 && stats(d).pending > 0; k++)
+					smr_poll(p);
+				ck_assert_uint_eq(stats(d).pending, 0);
+				smr_thread_unregister(p);
+			}
+			smr_domain_destroy(d);
+			ck_assert_int_eq(atomic_load(&g_fini_calls), FAST_NODES);
+			for (int i = 0; i < FAST_NODES; i++)
+				ck_assert_int_eq(atomic_load(&g_freed[i]), 1);
+		}
+	}
+	cct_assert_glue_balanced();
+}
+END_TEST
+
 /* Misuse that must abort with a message: run in a child process. */
 static int probe(const char *name)
 {
@@ -873,6 +928,20 @@ static int probe(const char *name)
 		node_t *n = smr_alloc(c, sizeof *n);
 		smr_retire(c, n, sizeof *n);
 		smr_retire(c, n, sizeof *n);
+	} else if (strcmp(name, "double_retire_inline") == 0 || strcmp(name, "double_retire_release") == 0) {
+		/* a few retires first, so that both retires of n take the inline
+		 * path's entry test; the release caller has no debug checks */
+		bool rel = strcmp(name, "double_retire_release") == 0;
+		for (int i = 0; i < 5; i++) {
+			node_t *x = rel ? cct_rel_alloc(c, sizeof *x) : smr_alloc(c, sizeof *x);
+			rel ? cct_rel_retire(c, x, sizeof *x, NULL) : smr_retire(c, x, sizeof *x);
+		}
+		node_t *n = rel ? cct_rel_alloc(c, sizeof *n) : smr_alloc(c, sizeof *n);
+		rel ? cct_rel_retire(c, n, sizeof *n, NULL) : smr_retire(c, n, sizeof *n);
+		rel ? cct_rel_retire(c, n, sizeof *n, NULL) : smr_retire(c, n, sizeof *n);
+	} else if (strcmp(name, "retire_wrong_size") == 0) {
+		node_t *n = smr_alloc(c, sizeof *n);
+		smr_retire(c, n, sizeof *n + 1);
 	} else if (strcmp(name, "foreign_retire") == 0) {
 		uint64_t *p = cc_calloc(4, 16);
 		smr_retire(c, p + 2, 16);
@@ -900,6 +969,9 @@ static void expect_abort(const char *probe_name, const char *message)
 START_TEST(misuse_aborts_with_message)
 {
 	expect_abort("double_retire", "retired twice");
+	expect_abort("double_retire_inline", "retired twice");
+	expect_abort("double_retire_release", "retired twice"); /* every build, not only debug ones */
+	expect_abort("retire_wrong_size", "size differs from the one given to smr_alloc");
 	expect_abort("foreign_retire", "was not allocated by smr_alloc");
 	expect_abort("protect_outside_op", "smr_protect: called outside an operation");
 	expect_abort("wrong_thread", "context used by another thread than its own");
@@ -918,6 +990,7 @@ static Suite *smr_suite(void)
 	tcase_add_loop_test(safety, alloc_a_retire_b_free_c, 0, SMR_SCHEME_COUNT - 1); /* NONE frees nothing */
 	tcase_add_loop_test(safety, thread_churn_keeps_domain_size, 0, SMR_SCHEME_COUNT);
 	tcase_add_loop_test(safety, checkpoint_is_noop_elsewhere, 0, SMR_SCHEME_COUNT);
+	tcase_add_loop_test(safety, retire_inline_path_boundaries, 0, SMR_SCHEME_COUNT);
 	suite_add_tcase(s, safety);
 
 	TCase *bound = tcase_create("bounded_garbage");

@@ -22,9 +22,12 @@
  *                   stops the epoch, and every node retired after that waits
  *                   (the test suite shows the growth).
  *   SMR_DEBRA_PLUS  DEBRA plus neutralisation: a thread whose limbo bags pass
- *                   a threshold signals a thread that holds the epoch back; if
- *                   that thread is inside a restartable region it becomes
- *                   quiescent and jumps back to its checkpoint.  Bounded as
+ *                   a threshold signals a thread that holds the epoch back
+ *                   from inside a restartable region and has stayed in the
+ *                   same operation over 32 of the signaller's checks (a
+ *                   running thread moves on by itself; one outside any
+ *                   region would ignore the signal); the signalled thread
+ *                   becomes quiescent and jumps back to its checkpoint.  Bounded as
  *                   long as stalled threads stall in restartable regions.
  *   SMR_NONE        retire keeps everything until smr_domain_destroy: the
  *                   baseline of the benchmarks.
@@ -34,9 +37,9 @@
  *           T is the number of registered threads and L the number of nodes
  *           that were alive (allocated, not yet retired) when a stalled
  *           thread last raised its reservation.
- *   DEBRA+: pending <= T * (4 * neutralize_after + batch_size + R + 8), R being
+ *   DEBRA+: pending <= T * (4 * neutralize_after + batch_size + R + 32), R being
  *           the most nodes one operation retires (a thread checks its own
- *           count every 8 retires), as long as the threads that
+ *           count every 32 retires), as long as the threads that
  *           hold the epoch back are in restartable regions.  A thread whose
  *           own unfreed nodes pass 4 * neutralize_after waits at its next
  *           smr_begin_op (quiescent, yielding the processor) until the
@@ -65,7 +68,9 @@
  * such requirement: every node reachable during an operation stays.
  *
  * Nodes: smr_alloc returns a 16-byte-aligned node behind a 16-byte header
- * (birth epoch, size, state); smr_retire accepts only such nodes.  Any thread
+ * (birth epoch, size, state); smr_retire accepts only such nodes.  Both are
+ * inline (a few instructions over cc_alloc; a few stores), with the periodic
+ * work out of line behind one predictable branch.  Any thread
  * may free any node (alloc in A, retire in B, free in C).
  *
  * Threads: a context belongs to the thread that registered it; every call on
@@ -206,23 +211,31 @@ static inline void smr_end_op(smr_context_t *ctx);
 static inline void *smr_protect(smr_context_t *ctx, void *const *src);
 
 /* A node of `size` usable bytes, 16-byte aligned, stamped as the scheme needs
- * (IBR: birth epoch).  NULL with errno as cc_alloc.  Not inside a restartable
- * region.  Inside or outside an operation. */
-void *smr_alloc(smr_context_t *ctx, size_t size);
+ * (IBR: birth epoch).  NULL with errno as cc_alloc (EINVAL for size 0, ENOMEM
+ * above 2^48 - 64 bytes).  Not inside a restartable region.  Inside or
+ * outside an operation.  Inline: cc_alloc's inline path and two header
+ * stores (IBR: and the epoch load, and a countdown to the next advance; every
+ * epoch_freq * threads allocations of the thread, an out-of-line call
+ * advances the epoch). */
+static inline void *smr_alloc(smr_context_t *ctx, size_t size);
 
 /* Hands an unlinked node to the library; it is released (fini, if given,
  * then cc_free) once no thread can hold it.  `size` must be the size given to
- * smr_alloc (Debug builds of ccmem check; the header's size is what is
- * freed).  NULL does nothing.  Call after the unlink (a seq_cst CAS, as
- * ck_pr_cas and C11's defaults are), inside or outside an operation, never
- * inside a restartable region.
+ * smr_alloc (the caller's debug builds, SMR_DEBUG, check; the header's size
+ * is what is freed).  NULL does nothing.  Call after the unlink (a seq_cst
+ * CAS, as ck_pr_cas and C11's defaults are), inside or outside an operation,
+ * never inside a restartable region.
  * fini runs on whichever thread frees the node and must not call into this
- * domain.  O(1) amortised: a few stores; every 8 retires (or empty_freq, if
- * smaller) the thread frees up to 8 * free_per_retire ready nodes and, every
+ * domain.
+ * Cost: inline, a few loads and stores (the node's header state, which
+ * catches a node retired twice in every build, and one entry of the thread's
+ * retire block); one predictable branch sends every 32nd retire (or every
+ * empty_freq-th, if smaller, and the one after a block fills) out of line,
+ * where the thread frees up to 32 * free_per_retire ready nodes and, every
  * empty_freq retires, runs a reclamation pass; a block from a per-thread pool
  * now and then. */
-void smr_retire(smr_context_t *ctx, void *node, size_t size);
-void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node));
+static inline void smr_retire(smr_context_t *ctx, void *node, size_t size);
+static inline void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node));
 
 /* Frees what is safe now: this thread's own batches, then batches held by
  * the domain, at most poll_chunk nodes; DEBRA tries to advance the epoch
@@ -323,8 +336,31 @@ struct smr__counters {
 	uint64_t flushed_retired, flushed_freed; /* already added to the domain's pending */
 } __attribute__((aligned(CC_CACHE_LINE_SIZE)));
 
+/* A node's header, in the 16 bytes before the node (smr_alloc). */
+struct smr__hdr {
+	uint64_t birth; /* IBR: epoch at allocation */
+	uint64_t info;  /* requested size (low 48 bits) | state << 48 */
+};
+#define SMR__HDR_SIZE_BITS 48
+#define SMR__HDR_SIZE_MASK (((uint64_t)1 << SMR__HDR_SIZE_BITS) - 1)
+#define SMR__HDR_LIVE ((uint64_t)0xA11Eu)
+#define SMR__HDR_RETIRED ((uint64_t)0xDEADu)
+/* Largest size smr_alloc serves. */
+#define SMR__ALLOC_MAX (((size_t)1 << SMR__HDR_SIZE_BITS) - 64)
+
+/* One retired node in a retire block (smr/internal.h). */
+struct smr__entry {
+	struct smr__hdr *hdr;
+	void (*fini)(void *node);
+};
+
 /* The owner's private state. */
 struct smr__private {
+	/* the retire fast path: entries are appended at rcur while rcur < rlimit
+	 * (room in the current block and retires left before the periodic work);
+	 * both NULL when the thread has no current block */
+	struct smr__entry *rcur, *rlimit;
+	uint64_t alloc_left;               /* IBR: allocations before this thread advances the epoch */
 	smr_scheme_t scheme;
 	uint32_t in_op;                    /* SMR_NONE and SMR_DEBRA_PLUS; see smr__in_op */
 	volatile sig_atomic_t restartable; /* DEBRA+: read by the signal handler */
@@ -351,6 +387,9 @@ struct smr_context {
 
 void smr__debra_begin_slow(smr_context_t *ctx, uint64_t epoch);
 void smr__ibr_raise(smr_context_t *ctx, uint64_t epoch);
+void *smr__alloc_slow(smr_context_t *ctx, size_t size);
+void smr__ibr_advance(smr_context_t *ctx);
+void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node));
 void smr__restarted(smr_context_t *ctx);
 void smr__debug_fail(const smr_context_t *ctx, const char *what) __attribute__((noreturn));
 
@@ -554,6 +593,58 @@ static inline void smr_reserve(smr_context_t *ctx, unsigned slot, void *node)
 	smr__reserve_as(ctx, slot, node, ctx->priv.scheme);
 }
 static inline void smr_write_phase(smr_context_t *ctx) { smr__write_phase_as(ctx, ctx->priv.scheme); }
+
+static inline void *smr_alloc(smr_context_t *ctx, size_t size)
+{
+	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_alloc: called inside a restartable region");
+	if (CC_UNLIKELY(size - 1 >= SMR__ALLOC_MAX))
+		return smr__alloc_slow(ctx, size); /* size 0 or too large: errno */
+	/* the header, then the node, in whole 16-byte units */
+	struct smr__hdr *h = (struct smr__hdr *)cc_alloc((size + sizeof(struct smr__hdr) + 15u) & ~(size_t)15u);
+	if (CC_UNLIKELY(h == NULL))
+		return NULL;
+	h->info = (uint64_t)size | (SMR__HDR_LIVE << SMR__HDR_SIZE_BITS);
+	h->birth = 0;
+	if (ctx->priv.scheme == SMR_IBR) {
+		/* acquire: pairs with the advancing fetch-and-add; the birth epoch is
+		 * read before the node can be published. */
+		h->birth = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+		if (CC_UNLIKELY(--ctx->priv.alloc_left == 0))
+			smr__ibr_advance(ctx);
+	}
+	return h + 1;
+}
+
+static inline void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node))
+{
+	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_retire: called inside a restartable region");
+	SMR__CHECK(ctx, node == NULL || ((struct smr__hdr *)node - 1)->info >> SMR__HDR_SIZE_BITS != SMR__HDR_LIVE ||
+	                    (((struct smr__hdr *)node - 1)->info & SMR__HDR_SIZE_MASK) == size,
+	           "smr_retire: size differs from the one given to smr_alloc");
+	struct smr__entry *e = ctx->priv.rcur;
+	/* integer compare: both are NULL while the thread has no block */
+	if (CC_LIKELY(node != NULL && (uintptr_t)e < (uintptr_t)ctx->priv.rlimit)) {
+		struct smr__hdr *h = (struct smr__hdr *)node - 1;
+		uint64_t info = h->info;
+		/* a node retired twice, or not from smr_alloc, goes out of line and aborts */
+		if (CC_LIKELY(info >> SMR__HDR_SIZE_BITS == SMR__HDR_LIVE)) {
+			(void)size;
+			h->info = info ^ ((SMR__HDR_LIVE ^ SMR__HDR_RETIRED) << SMR__HDR_SIZE_BITS);
+			e->hdr = h;
+			e->fini = fini;
+			ctx->priv.rcur = e + 1;
+			/* single writer (this thread), read by smr_domain_stats */
+			cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
+			return;
+		}
+	}
+	smr__retire_slow(ctx, node, size, fini); /* NULL, misuse, a full block or the periodic work */
+}
+
+static inline void smr_retire(smr_context_t *ctx, void *node, size_t size)
+{
+	smr_retire_cb(ctx, node, size, NULL);
+}
 
 #ifdef __cplusplus
 }
