@@ -26,11 +26,12 @@ from sortedcontainers import SortedDict
 from concurrent_collections import SkipListMap
 
 
-class LockedSortedDict:
-    """What a Python user writes to share a SortedDict between threads."""
+class Locked:
+    """What a Python user writes to share a mapping between threads: every
+    operation under one threading.Lock."""
 
-    def __init__(self):
-        self.d = SortedDict()
+    def __init__(self, d):
+        self.d = d
         self.lock = threading.Lock()
 
     def __setitem__(self, k, v):
@@ -44,6 +45,11 @@ class LockedSortedDict:
     def __delitem__(self, k):
         with self.lock:
             del self.d[k]
+
+
+class LockedSortedDict(Locked):
+    def __init__(self):
+        super().__init__(SortedDict())
 
     def floor_key(self, k):
         with self.lock:
@@ -58,24 +64,11 @@ class LockedSortedDict:
             return list(self.d.irange(a, b, inclusive=(True, False)))
 
 
-class LockedDict:
+class LockedDict(Locked):
     """A dict behind a lock: no order (floor/ceiling/range not offered)."""
 
     def __init__(self):
-        self.d = {}
-        self.lock = threading.Lock()
-
-    def __setitem__(self, k, v):
-        with self.lock:
-            self.d[k] = v
-
-    def __getitem__(self, k):
-        with self.lock:
-            return self.d[k]
-
-    def __delitem__(self, k):
-        with self.lock:
-            del self.d[k]
+        super().__init__({})
 
 
 def sd_floor(d, k):

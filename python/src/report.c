@@ -21,11 +21,12 @@ static int put(PyObject *d, const char *key, PyObject *v)
 #define U64(x) PyLong_FromUnsignedLongLong((unsigned long long)(x))
 #define F64(x) PyFloat_FromDouble(x)
 
-static PyObject *u64_list(const uint64_t *a, size_t n)
+/* A list of n items made by item(base, i); NULL on error. */
+static PyObject *list_of(const void *base, size_t n, PyObject *(*item)(const void *, size_t))
 {
 	PyObject *l = PyList_New((Py_ssize_t)n);
 	for (size_t i = 0; l != NULL && i < n; i++) {
-		PyObject *v = U64(a[i]);
+		PyObject *v = item(base, i);
 		if (v == NULL) {
 			Py_CLEAR(l);
 			break;
@@ -35,33 +36,16 @@ static PyObject *u64_list(const uint64_t *a, size_t n)
 	return l;
 }
 
-static PyObject *f64_list(const double *a, size_t n)
+static PyObject *u64_item(const void *a, size_t i) { return U64(((const uint64_t *)a)[i]); }
+static PyObject *f64_item(const void *a, size_t i) { return F64(((const double *)a)[i]); }
+static PyObject *str_item(const void *a, size_t i)
 {
-	PyObject *l = PyList_New((Py_ssize_t)n);
-	for (size_t i = 0; l != NULL && i < n; i++) {
-		PyObject *v = F64(a[i]);
-		if (v == NULL) {
-			Py_CLEAR(l);
-			break;
-		}
-		PyList_SET_ITEM(l, (Py_ssize_t)i, v);
-	}
-	return l;
+	const char *s = ((char *const *)a)[i];
+	return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
 }
-
-static PyObject *str_list(char *const *a, size_t n)
-{
-	PyObject *l = PyList_New((Py_ssize_t)n);
-	for (size_t i = 0; l != NULL && i < n; i++) {
-		PyObject *v = PyUnicode_DecodeUTF8(a[i], (Py_ssize_t)strlen(a[i]), "replace");
-		if (v == NULL) {
-			Py_CLEAR(l);
-			break;
-		}
-		PyList_SET_ITEM(l, (Py_ssize_t)i, v);
-	}
-	return l;
-}
+#define u64_list(a, n) list_of((a), (n), u64_item)
+#define f64_list(a, n) list_of((a), (n), f64_item)
+#define str_list(a, n) list_of((a), (n), str_item)
 
 /* List of n dicts, each filled by fill(dict, i); NULL on error. */
 static PyObject *dict_list(const void *base, size_t n, int (*fill)(PyObject *, const void *, size_t))
