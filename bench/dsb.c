@@ -5,7 +5,7 @@
 
 #include "dsb.h"
 
-const char *const dsb_struct_name[DSB_NSTRUCT] = {"queue", "skiplist", "bst", "pubqueue"};
+const char *const dsb_struct_name[DSB_NSTRUCT] = {"queue", "skiplist", "bst", "pubqueue", "pubqueue_s"};
 const char *const dsb_work_name[DSB_NWORK] = {"update", "read"};
 const char *const dsb_var_name[DSB_NVAR] = {"none", "ibr", "debra", "debra+", "ck_epoch", "urcu", "urcu_lfq", "ck_fifo"};
 const char *const dsb_back_name[DSB_NBACK] = {"mimalloc", "system"};
@@ -17,7 +17,7 @@ bool dsb_variant_applies(int variant, int structure)
 {
 	if (variant == DSB_V_URCU_LFQ || variant == DSB_V_CK_FIFO)
 		return structure == DSB_QUEUE;
-	if (structure == DSB_PUBQ) /* written for ccmem, ck_epoch and liburcu */
+	if (structure == DSB_PUBQ || structure == DSB_PUBQ_S) /* written for ccmem, ck_epoch and liburcu */
 		return variant != DSB_V_URCU_LFQ && variant != DSB_V_CK_FIFO;
 	return variant >= 0 && variant < DSB_NVAR;
 }

@@ -16,8 +16,10 @@
 
 /* DSB_PUBQ: a Michael-Scott queue written against each library's public API
  * only (bench/pubq/), as a user's own structure is; DSB_QUEUE is the
- * library's queue (ccmem_ds, compiled once per scheme). */
-enum { DSB_QUEUE, DSB_SKIPLIST, DSB_BST, DSB_PUBQ, DSB_NSTRUCT };
+ * library's queue (ccmem_ds, compiled once per scheme).  DSB_PUBQ_S: the same
+ * public-API queue compiled once per scheme with smr.h's SMR_SCHEME (the peers'
+ * cells run their twins, as under DSB_PUBQ). */
+enum { DSB_QUEUE, DSB_SKIPLIST, DSB_BST, DSB_PUBQ, DSB_PUBQ_S, DSB_NSTRUCT };
 enum { DSB_W_UPDATE, DSB_W_READ, DSB_NWORK };
 enum {
 	DSB_V_NONE,     /* ccmem SMR_NONE: nothing freed until the end */

@@ -18,8 +18,20 @@ typedef smr_context_t fam_ctx_t;
 #define FAM_HAS_PUBQ 1
 #define PUBQ_T pubq_smr_t
 #define PUBQ(name) pubq_smr_##name
+#define PUBQ_S(name) g_pqs->name
 
 static smr_domain_t *g_domain;
+
+/* DSB_PUBQ_S: the public-API queue compiled for the cell's scheme */
+typedef struct pqs_ops {
+	pubq_smr_t *(*create)(smr_context_t *ctx);
+	int (*enqueue)(pubq_smr_t *q, smr_context_t *ctx, uint64_t value);
+	bool (*dequeue)(pubq_smr_t *q, smr_context_t *ctx, uint64_t *out);
+} pqs_ops_t;
+#define PQS(sfx) {pubq_smr_##sfx##_create, pubq_smr_##sfx##_enqueue, pubq_smr_##sfx##_dequeue}
+static const pqs_ops_t g_pqs_ops[] = {[DSB_V_NONE] = PQS(none), [DSB_V_IBR] = PQS(ibr),
+                                      [DSB_V_DEBRA] = PQS(debra), [DSB_V_DEBRAP] = PQS(debraplus)};
+static const pqs_ops_t *g_pqs;
 
 static int fam_setup(const dsb_cell_t *c)
 {
@@ -33,6 +45,7 @@ static int fam_setup(const dsb_cell_t *c)
 	const char *na = getenv("CCMEM_WB_NEUTRALIZE_AFTER"); /* the workbench's --neutralize-after */
 	if (na != NULL && atoi(na) > 0)
 		o.neutralize_after = (unsigned)atoi(na);
+	g_pqs = &g_pqs_ops[c->variant];
 	g_domain = smr_domain_create(&o);
 	return g_domain == NULL ? -1 : 0;
 }

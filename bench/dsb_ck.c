@@ -15,6 +15,7 @@ typedef ds_ctx_t fam_ctx_t;
 #define FAM_HAS_PUBQ 1
 #define PUBQ_T pubq_ck_t
 #define PUBQ(name) pubq_ck_##name
+#define PUBQ_S(name) PUBQ(name)
 
 #include "dsb_peer_ck.h"
 

@@ -10,6 +10,8 @@
  *   FAM_HAS_MAPS                  1 if it runs the skip list and the BST
  *   FAM_HAS_PUBQ                  1 if it runs the public-API queue; then
  *   PUBQ_T, PUBQ(name)            its type and functions (bench/pubq/pubq.h)
+ *   PUBQ_S(name)                  the functions of DSB_PUBQ_S (a function
+ *                                 pointer picked per cell, or PUBQ's)
  *   static int fam_setup(const dsb_cell_t *)     once per process; 0 or -1
  *   static fam_ctx_t *fam_enter(void)            per thread; NULL on failure
  *   static void fam_leave(fam_ctx_t *)
@@ -78,24 +80,27 @@ static uint64_t fam_queue_loop(fam_ctx_t *ctx, uint64_t *rng)
 
 #if FAM_HAS_PUBQ
 /* The same 50/50 mix on the public-API queue (bench/pubq/). */
-static uint64_t fam_pubq_loop(fam_ctx_t *ctx, uint64_t *rng)
-{
-	PUBQ_T *q = fam_g.ds;
-	uint64_t ops = 0, v;
-	while (!fam_stopped()) {
-		for (int i = 0; i < FAM_BURST; i++) {
-			uint64_t r = dsb_rand(rng);
-			if (r >> 63) {
-				if (PUBQ(enqueue)(q, ctx, r) != 0)
-					fam_fail("enqueue");
-			} else {
-				(void)PUBQ(dequeue)(q, ctx, &v);
-			}
-		}
-		ops += FAM_BURST;
+#define FAM_PUBQ_LOOP(NAME, FN)                                                                        \
+	static uint64_t NAME(fam_ctx_t *ctx, uint64_t *rng)                                                \
+	{                                                                                                  \
+		PUBQ_T *q = fam_g.ds;                                                                          \
+		uint64_t ops = 0, v;                                                                           \
+		while (!fam_stopped()) {                                                                       \
+			for (int i = 0; i < FAM_BURST; i++) {                                                      \
+				uint64_t r = dsb_rand(rng);                                                            \
+				if (r >> 63) {                                                                         \
+					if (FN(enqueue)(q, ctx, r) != 0)                                                   \
+						fam_fail("enqueue");                                                           \
+				} else {                                                                               \
+					(void)FN(dequeue)(q, ctx, &v);                                                     \
+				}                                                                                      \
+			}                                                                                          \
+			ops += FAM_BURST;                                                                          \
+		}                                                                                              \
+		return ops;                                                                                    \
 	}
-	return ops;
-}
+FAM_PUBQ_LOOP(fam_pubq_loop, PUBQ)
+FAM_PUBQ_LOOP(fam_pubq_s_loop, PUBQ_S)
 #endif
 
 #if FAM_HAS_MAPS
@@ -148,6 +153,9 @@ static void *fam_thread(void *arg)
 		case DSB_PUBQ:
 			w->ops = fam_pubq_loop(ctx, &w->seed);
 			break;
+		case DSB_PUBQ_S:
+			w->ops = fam_pubq_s_loop(ctx, &w->seed);
+			break;
 #endif
 #if FAM_HAS_MAPS
 		case DSB_SKIPLIST:
@@ -180,11 +188,13 @@ static int fam_prefill(fam_ctx_t *ctx, uint64_t *rng)
 		return q == NULL ? -1 : 0;
 	}
 #if FAM_HAS_PUBQ
-	case DSB_PUBQ: {
-		PUBQ_T *q = PUBQ(create)(ctx);
+	case DSB_PUBQ:
+	case DSB_PUBQ_S: {
+		bool s = c->structure == DSB_PUBQ_S;
+		PUBQ_T *q = s ? PUBQ_S(create)(ctx) : PUBQ(create)(ctx);
 		fam_g.ds = q;
 		for (unsigned i = 0; q != NULL && i < DSB_PREFILL; i++)
-			if (PUBQ(enqueue)(q, ctx, i) != 0)
+			if ((s ? PUBQ_S(enqueue)(q, ctx, i) : PUBQ(enqueue)(q, ctx, i)) != 0)
 				return -1;
 		return q == NULL ? -1 : 0;
 	}

@@ -15,6 +15,7 @@ typedef ds_ctx_t fam_ctx_t;
 #define FAM_HAS_PUBQ 1
 #define PUBQ_T pubq_urcu_t
 #define PUBQ(name) pubq_urcu_##name
+#define PUBQ_S(name) PUBQ(name)
 
 #include "dsb_peer_urcu.h"
 

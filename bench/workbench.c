@@ -84,8 +84,9 @@ static const char *const USAGE =
     "over the three structures under DEBRA+, alloc on one thread, free on others) writes\n"
     "OUT/memory_profile.{html,json,csv,prom}.\n"
     "\n"
-    "  --structure LIST   queue,skiplist,bst,pubqueue or all              (default all)\n"
-    "                     (pubqueue: a queue written against each library's public API)\n"
+    "  --structure LIST   queue,skiplist,bst,pubqueue,pubqueue_s or all   (default all)\n"
+    "                     (pubqueue: a queue written against each library's public API;\n"
+    "                     pubqueue_s: the same, compiled once per scheme with SMR_SCHEME)\n"
     "  --scheme LIST      none,ibr,debra,debra+ (ccmem), ck_epoch, urcu (our structures on the\n"
     "                     peers), urcu_lfq, ck_fifo (the peers' own queues) or all (default all)\n"
     "  --workload LIST    update (50% insert, 50% remove: the IBR paper's), read (90% lookup)\n"
@@ -285,7 +286,7 @@ static int parse_args(int argc, char **argv)
 		} else if (strcmp(o, "--stall-structure") == 0) {
 			S.stall_struct = find_name(dsb_struct_name, DSB_NSTRUCT, a, strlen(a));
 			if (S.stall_struct < 0)
-				rc = bad("--stall-structure: unknown name '%s' (valid: queue, skiplist, bst, pubqueue)", a);
+				rc = bad("--stall-structure: unknown name '%s' (valid: queue, skiplist, bst, pubqueue, pubqueue_s)", a);
 		} else {
 			if (*a == '\0')
 				rc = bad("--out needs a folder name");
@@ -435,7 +436,7 @@ static const uint64_t STALL_SAMPLE_NS = 50000000; /* 50 ms: the stall series */
 
 static bool work_applies(int s, int w)
 {
-	return (s != DSB_QUEUE && s != DSB_PUBQ) || w == DSB_W_UPDATE; /* a queue has no lookup */
+	return (s != DSB_QUEUE && s != DSB_PUBQ && s != DSB_PUBQ_S) || w == DSB_W_UPDATE; /* a queue has no lookup */
 }
 
 static int count_cells(void)
@@ -579,7 +580,7 @@ static void print_table(void)
 				if (!S.back[b] || !S.st[s] || !S.work[w] || !work_applies(s, w))
 					continue;
 				printf("\n%s, %s workload, %s allocator\n", dsb_struct_name[s],
-				       s == DSB_QUEUE || s == DSB_PUBQ ? "50% enqueue / 50% dequeue"
+				       s == DSB_QUEUE || s == DSB_PUBQ || s == DSB_PUBQ_S ? "50% enqueue / 50% dequeue"
 				       : w == DSB_W_UPDATE ? "update (50% insert / 50% remove)"
 				                           : "read-mostly (90% lookup)",
 				       dsb_back_name[b]);
@@ -897,7 +898,7 @@ static void write_html(const char *path, const char *mach)
 				c.y1 = nice_ceil(c.y1);
 				char title[160];
 				snprintf(title, sizeof title, "%s, %s, %s", dsb_struct_name[s],
-				         s == DSB_QUEUE || s == DSB_PUBQ ? "enqueue/dequeue" : w == DSB_W_UPDATE ? "50/50 update" : "90% lookup",
+				         s == DSB_QUEUE || s == DSB_PUBQ || s == DSB_PUBQ_S ? "enqueue/dequeue" : w == DSB_W_UPDATE ? "50/50 update" : "90% lookup",
 				         dsb_back_name[b]);
 				chart_open(&c, title, "threads (log scale)", "Mops/s");
 				for (int t = 0; t < S.nthreads; t++)

@@ -282,6 +282,14 @@ void smr_domain_stats(const smr_domain_t *d, smr_stats_t *out)
 	out->records = hwm;
 }
 
+void smr__scheme_mismatch(const smr_context_t *ctx, smr_scheme_t compiled)
+{
+	fprintf(stderr, "ccmem smr: smr_begin_op: code compiled with SMR_SCHEME %s used with a %s context (context %p)\n",
+	        (unsigned)compiled < SMR_SCHEME_COUNT ? g_names[compiled] : "(invalid)", g_names[ctx->priv.scheme],
+	        (const void *)ctx);
+	abort();
+}
+
 void smr__debug_fail(const smr_context_t *ctx, const char *what)
 {
 	fprintf(stderr, "ccmem smr: %s (context %p)\n", what, (const void *)ctx);

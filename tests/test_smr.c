@@ -13,6 +13,7 @@
 #include <ccmem.h>
 
 #include "smr_release_caller.h"
+#include "smr_scheme_caller.h"
 #include "support.h"
 
 #define CANARY 0x5eedc0ffee15900dull
@@ -917,6 +918,32 @@ START_TEST(retire_inline_path_boundaries)
 }
 END_TEST
 
+/* A source compiled with SMR_SCHEME=SMR_DEBRA on a DEBRA context: its folded
+ * operations protect, and nodes retired meanwhile are all freed once the
+ * reads are over. */
+START_TEST(scheme_compiled_source_works)
+{
+	cc_alloc_stats_enable(true);
+	smr_domain_t *d = cct_domain(SMR_DEBRA, 8);
+	smr_context_t *c = smr_thread_register(d);
+	atomic_store(&g_fini_calls, 0);
+	for (uint64_t i = 0; i < 500; i++) {
+		node_t *n = cct_debra_alloc(c, sizeof *n);
+		ck_assert_ptr_nonnull(n);
+		n->canary = CANARY;
+		n->id = MAX_IDS + 1;
+		g_slot = n;
+		ck_assert_ptr_eq(cct_debra_read(c, (void *const *)&g_slot), n);
+		g_slot = NULL;
+		smr_retire_cb(c, n, sizeof *n, fini_node);
+	}
+	smr_thread_unregister(c);
+	smr_domain_destroy(d);
+	ck_assert_int_eq(atomic_load(&g_fini_calls), 500);
+	cct_assert_glue_balanced();
+}
+END_TEST
+
 /* Misuse that must abort with a message: run in a child process. */
 static int probe(const char *name)
 {
@@ -939,6 +966,8 @@ static int probe(const char *name)
 		node_t *n = rel ? cct_rel_alloc(c, sizeof *n) : smr_alloc(c, sizeof *n);
 		rel ? cct_rel_retire(c, n, sizeof *n, NULL) : smr_retire(c, n, sizeof *n);
 		rel ? cct_rel_retire(c, n, sizeof *n, NULL) : smr_retire(c, n, sizeof *n);
+	} else if (strcmp(name, "scheme_mismatch") == 0) {
+		cct_debra_read(c, (void *const *)&g_slot); /* c is an IBR context */
 	} else if (strcmp(name, "retire_wrong_size") == 0) {
 		node_t *n = smr_alloc(c, sizeof *n);
 		smr_retire(c, n, sizeof *n + 1);
@@ -972,6 +1001,7 @@ START_TEST(misuse_aborts_with_message)
 	expect_abort("double_retire_inline", "retired twice");
 	expect_abort("double_retire_release", "retired twice"); /* every build, not only debug ones */
 	expect_abort("retire_wrong_size", "size differs from the one given to smr_alloc");
+	expect_abort("scheme_mismatch", "compiled with SMR_SCHEME debra used with a ibr context");
 	expect_abort("foreign_retire", "was not allocated by smr_alloc");
 	expect_abort("protect_outside_op", "smr_protect: called outside an operation");
 	expect_abort("wrong_thread", "context used by another thread than its own");
@@ -991,6 +1021,7 @@ static Suite *smr_suite(void)
 	tcase_add_loop_test(safety, thread_churn_keeps_domain_size, 0, SMR_SCHEME_COUNT);
 	tcase_add_loop_test(safety, checkpoint_is_noop_elsewhere, 0, SMR_SCHEME_COUNT);
 	tcase_add_loop_test(safety, retire_inline_path_boundaries, 0, SMR_SCHEME_COUNT);
+	tcase_add_test(safety, scheme_compiled_source_works);
 	suite_add_tcase(s, safety);
 
 	TCase *bound = tcase_create("bounded_garbage");

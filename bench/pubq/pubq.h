@@ -1,7 +1,8 @@
 /*
  * bench/pubq/pubq.h - one Michael-Scott queue written three times as a user
  * of each library writes it, for the "user's own structure" measurements
- * (issue 13): against ccmem's installed <ccmem/smr.h> only (pubq_smr.c),
+ * (issue 13): against ccmem's installed <ccmem/smr.h> only (pubq_smr.c; also
+ * compiled once per scheme with SMR_SCHEME),
  * against ck_epoch (pubq_ck.c) and against liburcu memb (pubq_urcu.c).  The
  * three share the algorithm, the node layout (value, next) and the allocator
  * call (cc_alloc, mimalloc), so the reclamation API is the only difference.
@@ -31,6 +32,18 @@ typedef struct pubq_urcu pubq_urcu_t;
 pubq_smr_t *pubq_smr_create(struct smr_context *ctx);
 int pubq_smr_enqueue(pubq_smr_t *q, struct smr_context *ctx, uint64_t value);
 bool pubq_smr_dequeue(pubq_smr_t *q, struct smr_context *ctx, uint64_t *out);
+
+/* The same source compiled once per scheme with smr.h's SMR_SCHEME (the
+ * inline calls fold to that scheme; smr_begin_op aborts on a context of
+ * another scheme). */
+#define PUBQ_SMR_PER_SCHEME(sfx)                                                                       \
+	pubq_smr_t *pubq_smr_##sfx##_create(struct smr_context *ctx);                                      \
+	int pubq_smr_##sfx##_enqueue(pubq_smr_t *q, struct smr_context *ctx, uint64_t value);              \
+	bool pubq_smr_##sfx##_dequeue(pubq_smr_t *q, struct smr_context *ctx, uint64_t *out);
+PUBQ_SMR_PER_SCHEME(ibr)
+PUBQ_SMR_PER_SCHEME(debra)
+PUBQ_SMR_PER_SCHEME(debraplus)
+PUBQ_SMR_PER_SCHEME(none)
 
 /* ck_epoch: ck_epoch_begin/end, the ck_epoch_entry_t inside the node,
  * ck_epoch_call per retire and ck_epoch_poll every PUBQ_CK_POLL_EVERY

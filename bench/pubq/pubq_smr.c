@@ -14,6 +14,17 @@
 
 #include "pubq.h"
 
+/* Built once as is (pubq_smr_*: the scheme read from each context) and once
+ * per scheme with -DSMR_SCHEME=<scheme> -DPUBQ_SMR_SFX=_<name>
+ * (pubq_smr_<name>_*: what a user gets who compiles the file for one scheme,
+ * smr.h's SMR_SCHEME). */
+#ifndef PUBQ_SMR_SFX
+#define PUBQ_SMR_SFX
+#endif
+#define PQ_CAT3_(a, b, c) a##b##c
+#define PQ_CAT3(a, b, c) PQ_CAT3_(a, b, c)
+#define PQ_FN(name) PQ_CAT3(pubq_smr, PUBQ_SMR_SFX, name)
+
 typedef struct pq_node {
 	uint64_t value;
 	struct pq_node *next;
@@ -25,7 +36,7 @@ struct pubq_smr {
 	char pad[CC_CACHE_LINE_SIZE - sizeof(pq_node_t *)];
 };
 
-pubq_smr_t *pubq_smr_create(smr_context_t *ctx)
+pubq_smr_t *PQ_FN(_create)(smr_context_t *ctx)
 {
 	pubq_smr_t *q = cc_alloc_aligned(sizeof *q, CC_CACHE_LINE_SIZE);
 	pq_node_t *s = smr_alloc(ctx, sizeof *s);
@@ -40,7 +51,7 @@ pubq_smr_t *pubq_smr_create(smr_context_t *ctx)
 	return q;
 }
 
-int pubq_smr_enqueue(pubq_smr_t *q, smr_context_t *ctx, uint64_t value)
+int PQ_FN(_enqueue)(pubq_smr_t *q, smr_context_t *ctx, uint64_t value)
 {
 	pq_node_t *node = smr_alloc(ctx, sizeof *node); /* outside the restartable region */
 	if (node == NULL)
@@ -71,7 +82,7 @@ int pubq_smr_enqueue(pubq_smr_t *q, smr_context_t *ctx, uint64_t value)
 	return 0;
 }
 
-bool pubq_smr_dequeue(pubq_smr_t *q, smr_context_t *ctx, uint64_t *out)
+bool PQ_FN(_dequeue)(pubq_smr_t *q, smr_context_t *ctx, uint64_t *out)
 {
 	/* set in the write phase only; volatile for sigsetjmp (smr.h) */
 	pq_node_t *volatile unlinked = NULL;

@@ -82,6 +82,16 @@
  * Errors: NULL or -1 with errno; detected corruption (a node retired twice, a
  * pointer smr_alloc did not return) aborts with a message naming the node.
  *
+ * One scheme per source file: a source whose contexts all have one scheme may
+ * define SMR_SCHEME to it (SMR_IBR, SMR_DEBRA, SMR_DEBRA_PLUS or SMR_NONE)
+ * before including this header.  The inline calls then fold to that scheme's
+ * code (no test of the context's scheme in smr_protect, smr_reserve, ...; and
+ * outside DEBRA+ smr_checkpoint compiles to nothing, so the function keeps
+ * its locals in registers), as the library's own structures are compiled
+ * once per scheme.  smr_begin_op checks in every build that the context's
+ * scheme is SMR_SCHEME and aborts with a message if not.  Without it, every
+ * call reads the context's scheme (the same source runs under every scheme).
+ *
  * Debug checks: with SMR_DEBUG defined non-zero (default: when NDEBUG is not
  * defined) the inline functions assert that the calling thread owns the
  * context, that smr_protect is called inside an operation and that nothing
@@ -282,7 +292,12 @@ int smr_scheme_parse(const char *name, smr_scheme_t *out);
  * Under IBR, DEBRA and NONE these calls cost a branch and do nothing else;
  * the same data-structure source runs under every scheme.
  */
-#define smr_checkpoint(ctx) smr__checkpoint_as((ctx), (ctx)->priv.scheme)
+#ifdef SMR_SCHEME
+#define SMR__SCHEME(ctx) ((void)(ctx), (smr_scheme_t)(SMR_SCHEME))
+#else
+#define SMR__SCHEME(ctx) ((ctx)->priv.scheme)
+#endif
+#define smr_checkpoint(ctx) smr__checkpoint_as((ctx), SMR__SCHEME(ctx))
 #define smr__checkpoint_as(ctx, scheme)                                                                \
 	do {                                                                                               \
 		smr_context_t *smr_cp_ = (ctx);                                                                \
@@ -392,6 +407,7 @@ void smr__ibr_advance(smr_context_t *ctx);
 void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node));
 void smr__restarted(smr_context_t *ctx);
 void smr__debug_fail(const smr_context_t *ctx, const char *what) __attribute__((noreturn));
+void smr__scheme_mismatch(const smr_context_t *ctx, smr_scheme_t compiled) __attribute__((noreturn));
 
 /* DEBRA+: the context whose checkpoint is armed on this thread (NULL when no
  * restartable region is open): what the signal handler acts on. */
@@ -557,7 +573,7 @@ static inline void smr__reserve_as(smr_context_t *ctx, unsigned slot, void *node
 static inline void smr_release(smr_context_t *ctx, unsigned slot)
 {
 	SMR__CHECK(ctx, slot < SMR_SLOTS, "smr_release: slot out of range");
-	if (ctx->priv.scheme != SMR_DEBRA_PLUS)
+	if (SMR__SCHEME(ctx) != SMR_DEBRA_PLUS)
 		return;
 	cc_atomic_store_release_ptr(&ctx->sh.slots[slot], NULL);
 	ctx->priv.slots_used &= ~(1u << slot);
@@ -582,17 +598,26 @@ static inline bool smr_in_restartable(const smr_context_t *ctx)
 	return ctx->priv.restartable != 0;
 }
 
-static inline void smr_begin_op(smr_context_t *ctx) { smr__begin_op_as(ctx, ctx->priv.scheme); }
-static inline void smr_end_op(smr_context_t *ctx) { smr__end_op_as(ctx, ctx->priv.scheme); }
+static inline void smr_begin_op(smr_context_t *ctx)
+{
+#ifdef SMR_SCHEME
+	/* every build: code folded for one scheme must not run on another's
+	 * context (every smr_protect and smr_reserve is inside an operation) */
+	if (CC_UNLIKELY(ctx->priv.scheme != (smr_scheme_t)(SMR_SCHEME)))
+		smr__scheme_mismatch(ctx, (smr_scheme_t)(SMR_SCHEME));
+#endif
+	smr__begin_op_as(ctx, SMR__SCHEME(ctx));
+}
+static inline void smr_end_op(smr_context_t *ctx) { smr__end_op_as(ctx, SMR__SCHEME(ctx)); }
 static inline void *smr_protect(smr_context_t *ctx, void *const *src)
 {
-	return smr__protect_as(ctx, src, ctx->priv.scheme);
+	return smr__protect_as(ctx, src, SMR__SCHEME(ctx));
 }
 static inline void smr_reserve(smr_context_t *ctx, unsigned slot, void *node)
 {
-	smr__reserve_as(ctx, slot, node, ctx->priv.scheme);
+	smr__reserve_as(ctx, slot, node, SMR__SCHEME(ctx));
 }
-static inline void smr_write_phase(smr_context_t *ctx) { smr__write_phase_as(ctx, ctx->priv.scheme); }
+static inline void smr_write_phase(smr_context_t *ctx) { smr__write_phase_as(ctx, SMR__SCHEME(ctx)); }
 
 static inline void *smr_alloc(smr_context_t *ctx, size_t size)
 {
@@ -605,7 +630,7 @@ static inline void *smr_alloc(smr_context_t *ctx, size_t size)
 		return NULL;
 	h->info = (uint64_t)size | (SMR__HDR_LIVE << SMR__HDR_SIZE_BITS);
 	h->birth = 0;
-	if (ctx->priv.scheme == SMR_IBR) {
+	if (SMR__SCHEME(ctx) == SMR_IBR) {
 		/* acquire: pairs with the advancing fetch-and-add; the birth epoch is
 		 * read before the node can be published. */
 		h->birth = cc_atomic_load_acquire_u64(ctx->priv.epoch);
