@@ -49,6 +49,7 @@
 #include <stdio.h>
 
 #include "reclaim.h"
+#include "height.h"
 
 #if CC_DS_LIBRARY
 #include "ccmem/omap.h"
@@ -104,27 +105,6 @@ static inline void *om_mark(const void *p) { return (void *)((uintptr_t)p | 1u);
 static size_t om_node_size(uint32_t height)
 {
 	return sizeof(om_node_t) + (size_t)height * sizeof(om_node_t *);
-}
-
-/* Seeds handed to threads, one splitmix64 step apart (as skiplist.c). */
-static uint64_t om_seeds;
-
-/* Geometric height, p = 1/2, from a per-thread xorshift64* stream. */
-static uint32_t om_random_height(void)
-{
-	static _Thread_local uint64_t state;
-	if (state == 0) {
-		/* once per thread; the add needs no ordering beyond its atomicity */
-		uint64_t z = cc_atomic_faa_u64(&om_seeds, 0x9E3779B97F4A7C15ull) + 0x9E3779B97F4A7C15ull;
-		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-		state = (z ^ (z >> 31)) | 1u;
-	}
-	state ^= state >> 12;
-	state ^= state << 25;
-	state ^= state >> 27;
-	uint64_t r = state * 0x2545F4914F6CDD1Dull;
-	return 1u + (uint32_t)__builtin_ctzll(r | (1ull << (OM_MAX - 1)));
 }
 
 /* ---- release hooks (run by SMR when it frees, on any thread) ----------------- */
@@ -445,7 +425,7 @@ int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, v
 			return 0;
 		}
 		if (n == NULL) {
-			uint32_t h = om_random_height();
+			uint32_t h = ds_random_height(OM_MAX);
 			cell = ds_alloc(ctx, sizeof *cell);
 			n = cell == NULL ? NULL : ds_alloc(ctx, om_node_size(h));
 			if (n == NULL) {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "reclaim.h"
+#include "height.h"
 #if CC_DS_LIBRARY
 #include "ccmem/skiplist.h"
 #else
@@ -58,29 +59,6 @@ static inline sl_node_t *sl_mark(const sl_node_t *p) { return (sl_node_t *)((uin
 static size_t sl_node_size(uint32_t height)
 {
 	return sizeof(sl_node_t) + (size_t)height * sizeof(sl_node_t *);
-}
-
-/* Seeds handed to threads, one splitmix64 step apart. */
-static uint64_t sl_seeds;
-
-/* Geometric height, p = 1/2, from a per-thread xorshift64* stream. */
-static uint32_t sl_random_height(void)
-{
-	static _Thread_local uint64_t state;
-	if (state == 0) {
-		/* splitmix64 of a process-wide counter: distinct per thread.  Once
-		 * per thread; the add needs no ordering beyond its atomicity. */
-		uint64_t z = cc_atomic_faa_u64(&sl_seeds, 0x9E3779B97F4A7C15ull) + 0x9E3779B97F4A7C15ull;
-		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-		state = (z ^ (z >> 31)) | 1u;
-	}
-	state ^= state >> 12;
-	state ^= state << 25;
-	state ^= state >> 27;
-	uint64_t r = state * 0x2545F4914F6CDD1Dull;
-	uint32_t h = 1u + (uint32_t)__builtin_ctzll(r | (1ull << (SL_MAX - 1)));
-	return h;
 }
 
 /* A removed node met by a search: the cut that unlinks it at one level. */
@@ -241,7 +219,7 @@ int DS_FN(cc_skiplist_insert)(cc_skiplist_t *m, ds_ctx_t *ctx, uint64_t key, uin
 		}
 		/* write phase */
 		if (n == NULL) {
-			uint32_t h = sl_random_height();
+			uint32_t h = ds_random_height(SL_MAX);
 			n = ds_alloc(ctx, sl_node_size(h));
 			if (n == NULL) {
 				ds_end(ctx);
