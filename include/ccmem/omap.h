@@ -49,15 +49,19 @@
  * past the key).
  *
  * Cost: O(log n) expected comparisons and steps per operation (a node met
- * again one level down is not compared again; lookup, replace and remove stop
- * at the first level that holds the key), plus one search from the head per
- * removed node met.  Insert: two smr_alloc (node and value cell), a CAS at
- * level 0, then per upper level of its tower (geometric, p = 1/2, at most 24
- * levels) a search, up to two CAS and two atomic adds.  Remove: one CAS, the
- * tower's marking CAS, and for the last owner one more search (or, on a
- * failed comparison or an unfinished cut, an O(n) walk per linked level).
- * Replace: one smr_alloc and one CAS.  Memory: a node of 40 + 8 * height
- * bytes and a 16-byte cell, each behind smr_alloc's 16-byte header.
+ * again one level down is not compared again; lookup and replace stop at the
+ * first level that holds the key; with ops->summarize most comparisons are
+ * an inline compare of two summaries stored in the nodes), plus one search
+ * from the head per removed node met.  Insert: two smr_alloc (node and value
+ * cell), one search, a CAS at level 0, then per upper level of its tower
+ * (geometric, p = 1/2, at most 24 levels) up to two CAS and two atomic adds
+ * on the path of that search (a new search only for a level whose CAS
+ * failed).  Remove: one search, one CAS, the tower's marking CAS, a cut
+ * CAS per linked level on the search's path, and only if one of those cuts
+ * failed, one more search for the last owner (or, on a failed comparison or
+ * an unfinished cut, an O(n) walk per linked level).  Replace: one
+ * smr_alloc and one CAS.  Memory: a node of 48 + 8 * height bytes and a
+ * 16-byte cell, each behind smr_alloc's 16-byte header.
  *
  * Threads: any registered thread of the map's domain, with its own context,
  * outside any operation of its own (each call opens and closes one).
@@ -96,6 +100,19 @@ typedef struct {
 	 * smr_domain_destroy).  Must not call into the domain.  May be NULL. */
 	void (*release)(void *arg, void *key, void *value);
 	void *arg;
+	/* Optional (NULL: every comparison calls compare): an order-preserving
+	 * summary of a key, so that most comparisons of a search need no call
+	 * and no load of the key itself (key slices, as in Masstree).  Returns
+	 * the summary and writes its class to *cls; for keys a and b of the same
+	 * class other than 0, summary(a) < summary(b) must imply
+	 * compare(a, b) < 0 (a monotone map of the order onto uint64_t, e.g. an
+	 * integer's value, a string's first 8 bytes big-endian); equal summaries
+	 * decide nothing (compare is called), and class 0 means "no summary"
+	 * (keys of different classes always go to compare).  Called once per
+	 * key put in (stored in its node) and once per search key of an
+	 * operation, inside the operation, on the calling thread; must be a pure
+	 * function of the key, cannot fail, must not call into the domain. */
+	uint64_t (*summarize)(void *arg, const void *key, uint16_t *cls);
 } cc_omap_ops_t;
 
 /* An empty map in ctx's domain.  ops (not copied) and ops->arg must stay

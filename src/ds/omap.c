@@ -71,7 +71,9 @@ typedef struct om_node {
 	void *key;                /* immutable */
 	const cc_omap_ops_t *ops; /* for the fini */
 	om_cell_t *val;           /* the value cell; low bit set: removed */
-	uint32_t height;          /* levels allocated, 1..OM_MAX */
+	uint64_t sum;             /* ops->summarize(key), immutable; meaningful when cls != 0 */
+	uint16_t cls;             /* its class; 0: no summary (compare every time) */
+	uint16_t height;          /* levels allocated, 1..OM_MAX */
 	uint32_t done;            /* OM_INSERTED | OM_REMOVED, by atomic add */
 	uint32_t linked;          /* levels the inserter linked; final once OM_INSERTED is set */
 	uint32_t links;           /* >= the levels where the node is linked now */
@@ -87,6 +89,13 @@ struct cc_omap {
 typedef struct om_path {
 	om_node_t *pred[OM_MAX], *succ[OM_MAX];
 } om_path_t;
+
+/* A search key with its summary (om_key), computed once per operation. */
+typedef struct om_key {
+	const void *key;
+	uint64_t sum;
+	uint16_t cls;
+} om_key_t;
 
 /* om_search results */
 #define OM_ABSENT 0
@@ -140,6 +149,25 @@ static inline int om_cmp(const cc_omap_t *m, const void *a, const void *b, bool 
 	return c;
 }
 
+/* key with its summary (class 0 without ops->summarize) */
+static inline om_key_t om_key(const cc_omap_t *m, const void *key)
+{
+	om_key_t k = {key, 0, 0};
+	if (m->ops->summarize != NULL)
+		k.sum = m->ops->summarize(m->ops->arg, key, &k.cls);
+	return k;
+}
+
+/* The order of a node's key against a search key: from the summaries when
+ * they are of one class and differ (no call, no load of the key), else
+ * from the comparator. */
+static inline int om_order(const cc_omap_t *m, const om_node_t *n, const om_key_t *k, bool *failed)
+{
+	if (n->cls != 0 && n->cls == k->cls && n->sum != k->sum)
+		return n->sum < k->sum ? -1 : 1;
+	return om_cmp(m, n->key, k->key, failed);
+}
+
 /* ---- links and cuts ---------------------------------------------------------- */
 
 /* Unlinks `node` (marked at lvl) from pred at lvl; true when this CAS did. */
@@ -181,7 +209,7 @@ static void om_mark_tower(om_node_t *node)
  * OM_STOP_EQUAL) compares equal, OM_ABSENT, OM_CUT, or OM_FAILED when a
  * comparison failed (*failed set).
  */
-static int om_search(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flags, om_path_t *path,
+static int om_search(cc_omap_t *m, ds_ctx_t *ctx, const om_key_t *key, unsigned flags, om_path_t *path,
                      om_node_t **cut, int *cut_lvl, om_node_t **hit, bool *failed)
 {
 	om_node_t *pred = m->head, *known = NULL;
@@ -207,7 +235,7 @@ static int om_search(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flag
 			if (curr == known) {
 				c = known_c;
 			} else {
-				c = om_cmp(m, curr->key, key, failed);
+				c = om_order(m, curr, key, failed);
 				if (*failed)
 					return OM_FAILED;
 			}
@@ -235,8 +263,8 @@ static int om_search(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flag
 /* Searches until a path without removed nodes is seen, cutting the removed
  * nodes met on the way.  OM_FOUND, OM_ABSENT or OM_FAILED.  Inside an
  * operation. */
-static int om_find(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flags, om_path_t *path, om_node_t **hit,
-                   bool *failed)
+static int om_find(cc_omap_t *m, ds_ctx_t *ctx, const om_key_t *key, unsigned flags, om_path_t *path,
+                   om_node_t **hit, bool *failed)
 {
 	for (;;) {
 		om_node_t *cut[3];
@@ -289,11 +317,18 @@ static void om_walk_unlink(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *node, int lev
  * second flag. */
 static void om_unlink_and_retire(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *node, bool *failed)
 {
+	/* acquire: pairs with the cutters' add (om_cut); 0: every link is cut
+	 * already (by the remover on its path, or by searches) */
+	if (cc_atomic_load_acquire_u32(&node->links) == 0) {
+		ds_retire_cb(ctx, node, om_node_size(node->height), om_node_fini);
+		return;
+	}
 	om_path_t path;
 	bool f = false;
 	/* the search of its key meets the node wherever it is still linked
 	 * (levels hold strictly increasing keys) and cuts it */
-	int r = om_find(m, ctx, node->key, 0, &path, NULL, &f);
+	om_key_t k = {node->key, node->sum, node->cls};
+	int r = om_find(m, ctx, &k, 0, &path, NULL, &f);
 	if (f)
 		*failed = true;
 	/* acquire: pairs with the cutters' add (om_cut) */
@@ -360,6 +395,8 @@ cc_omap_t *DS_FN(cc_omap_create)(ds_ctx_t *ctx, const cc_omap_ops_t *ops)
 	head->key = NULL;
 	head->ops = ops;
 	head->val = NULL;
+	head->sum = 0;
+	head->cls = 0;
 	head->height = OM_MAX;
 	head->done = OM_INSERTED;
 	head->linked = OM_MAX;
@@ -378,7 +415,8 @@ int DS_FN(cc_omap_lookup)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void **v
 	om_path_t path;
 	om_node_t *hit = NULL;
 	ds_begin(ctx);
-	int r = om_find(m, ctx, key, OM_STOP_EQUAL, &path, &hit, &failed);
+	om_key_t k = om_key(m, key);
+	int r = om_find(m, ctx, &k, OM_STOP_EQUAL, &path, &hit, &failed);
 	if (r == OM_FAILED) {
 		ds_end(ctx);
 		return om_canceled(cmp_failed);
@@ -401,8 +439,9 @@ int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, v
 	om_node_t *n = NULL, *hit = NULL;
 	om_cell_t *cell = NULL;
 	ds_begin(ctx);
+	om_key_t k = om_key(m, key);
 	for (;;) {
-		int r = om_find(m, ctx, key, 0, &path, &hit, &failed);
+		int r = om_find(m, ctx, &k, 0, &path, &hit, &failed);
 		if (r != OM_ABSENT) {
 			om_cell_t *c = r == OM_FOUND ? om_value(ctx, hit) : NULL;
 			if (r == OM_FOUND && c == NULL) {
@@ -441,7 +480,9 @@ int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, v
 			n->key = key;
 			n->ops = m->ops;
 			n->val = cell;
-			n->height = h;
+			n->sum = k.sum;
+			n->cls = k.cls;
+			n->height = (uint16_t)h;
 			n->done = 0;
 			n->linked = 1;
 			n->links = 1; /* level 0, linked below */
@@ -455,16 +496,24 @@ int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, v
 			break;
 	}
 	cc_atomic_faa_u64(&m->size, 1); /* seq_cst add: atomicity only; cc_omap_size reads it relaxed */
-	/* linked at level 0: the key is in the map.  Now the upper levels. */
+	/* linked at level 0: the key is in the map.  Now the upper levels, on
+	 * the path of the search that found the level-0 position (Fraser: each
+	 * link CAS checks that pred still names succ, so a path that is still
+	 * right is as good as a fresh one), searching again only after a CAS
+	 * that failed. */
+	bool stale = false;
 	for (int lvl = 1; lvl < (int)n->height; lvl++) {
 		for (;;) {
 			/* acquire: pairs with the remover's marking CAS (om_mark_tower) */
 			om_node_t *nx = cc_atomic_load_acquire_ptr((void *const *)&n->next[lvl]);
 			if (om_marked(nx))
 				goto stop; /* removed meanwhile: stop building the tower */
-			int r = om_find(m, ctx, key, 0, &path, &hit, &failed);
-			if (r != OM_FOUND || hit != n)
-				goto stop; /* a comparison failed, or n is no longer the key's node */
+			if (stale) {
+				int r = om_find(m, ctx, &k, 0, &path, &hit, &failed);
+				if (r != OM_FOUND || hit != n)
+					goto stop; /* a comparison failed, or n is no longer the key's node */
+				stale = false;
+			}
 			/* seq_cst CAS: fails once the tower is marked at this level */
 			if (nx != path.succ[lvl] && !cc_atomic_cas_ptr((void **)&n->next[lvl], nx, path.succ[lvl]))
 				goto stop;
@@ -478,6 +527,7 @@ int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, v
 				break;
 			}
 			cc_atomic_faa_u32(&n->links, (uint32_t)-1); /* seq_cst add: not linked after all */
+			stale = true;
 		}
 	}
 stop:
@@ -498,7 +548,8 @@ static int om_replace(cc_omap_t *m, ds_ctx_t *ctx, const void *key, bool conditi
 	om_node_t *hit = NULL;
 	om_cell_t *fresh = NULL;
 	ds_begin(ctx);
-	int r = om_find(m, ctx, key, OM_STOP_EQUAL, &path, &hit, &failed);
+	om_key_t k = om_key(m, key);
+	int r = om_find(m, ctx, &k, OM_STOP_EQUAL, &path, &hit, &failed);
 	if (r == OM_FAILED) {
 		ds_end(ctx);
 		return om_canceled(cmp_failed);
@@ -559,7 +610,9 @@ int DS_FN(cc_omap_remove)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void **k
 	om_path_t path;
 	om_node_t *hit = NULL;
 	ds_begin(ctx);
-	int r = om_find(m, ctx, key, OM_STOP_EQUAL, &path, &hit, &failed);
+	om_key_t k = om_key(m, key);
+	/* the whole path (no OM_STOP_EQUAL): the node's predecessors, for the cuts */
+	int r = om_find(m, ctx, &k, 0, &path, &hit, &failed);
 	if (r == OM_FAILED) {
 		ds_end(ctx);
 		return om_canceled(cmp_failed);
@@ -588,6 +641,14 @@ int DS_FN(cc_omap_remove)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void **k
 	/* the marked word is never followed again: the cell is unreachable */
 	ds_retire_cb(ctx, c, sizeof *c, om_cell_fini);
 	om_mark_tower(hit);
+	/* Cut the node where the search saw it behind its predecessor: a cut
+	 * whose pred has changed since fails and is left to the last owner's
+	 * search.  The marked next is frozen, so its successor is final (and
+	 * linked: nobody can cut it from behind a marked link). */
+	for (int lvl = (int)hit->height - 1; lvl >= 0; lvl--)
+		if (path.succ[lvl] == hit)
+			om_cut(path.pred[lvl], hit, om_unmark(cc_atomic_load_relaxed_ptr((void *const *)&hit->next[lvl])),
+			       lvl);
 	if (om_owner_done(hit, OM_REMOVED))
 		om_unlink_and_retire(m, ctx, hit, &failed);
 	/* else: the inserter is still linking upper levels; it unlinks and
@@ -657,13 +718,14 @@ int DS_FN(cc_omap_seek)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_se
 	om_cell_t *cell = NULL;
 	int r = 0;
 	ds_begin(ctx);
+	om_key_t k = mode == CC_OMAP_FIRST || mode == CC_OMAP_LAST ? (om_key_t){key, 0, 0} : om_key(m, key);
 	for (;;) {
 		if (mode == CC_OMAP_FIRST) {
 			om_node_t *head = m->head;
 			om_node_t *first = ds_protect(ctx, &head->next[0]); /* the head is never marked */
 			r = om_scan(ctx, head, first, &node, &cell);
 		} else if (mode == CC_OMAP_GE || mode == CC_OMAP_GT) {
-			if (om_find(m, ctx, key, mode == CC_OMAP_GT ? OM_PAST_EQUAL : 0, &path, NULL, &failed) == OM_FAILED)
+			if (om_find(m, ctx, &k, mode == CC_OMAP_GT ? OM_PAST_EQUAL : 0, &path, NULL, &failed) == OM_FAILED)
 				break;
 			r = om_scan(ctx, path.pred[0], path.succ[0], &node, &cell);
 		} else {
@@ -673,7 +735,7 @@ int DS_FN(cc_omap_seek)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_se
 			if (mode == CC_OMAP_LAST) {
 				r = om_last(m, ctx, &node);
 			} else {
-				if (om_find(m, ctx, key, mode == CC_OMAP_LE ? OM_PAST_EQUAL : 0, &path, NULL, &failed) ==
+				if (om_find(m, ctx, &k, mode == CC_OMAP_LE ? OM_PAST_EQUAL : 0, &path, NULL, &failed) ==
 				    OM_FAILED)
 					break;
 				node = path.pred[0];
