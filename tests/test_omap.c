@@ -1,6 +1,7 @@
 /* Check suite of the generic ordered map (include/ccmem/omap.h,
  * src/ds/omap.c), every test run under IBR, DEBRA and NONE (DEBRA+ is
- * refused), each without and with key summaries (ops->summarize).  Keys and values are heap boxes that count what the map does to
+ * refused), each twice: with the comparator alone, and with key summaries
+ * (ops->summarize) and the hash index (ops->hash).  Keys and values are heap boxes that count what the map does to
  * them: acquire (the test drops each acquired reference it is handed) and
  * release (exactly once per time the map took the object, checked after the
  * domain has freed everything). */
@@ -16,7 +17,7 @@
 
 static const smr_scheme_t schemes[] = { SMR_IBR, SMR_DEBRA, SMR_NONE };
 #define NSCHEMES ((int)(sizeof schemes / sizeof schemes[0]))
-/* loop index _i: the scheme, then whether keys have summaries */
+/* loop index _i: the scheme, then whether keys have summaries and hashes */
 #define SCHEME (schemes[_i % NSCHEMES])
 #define MAP_OPS (_i >= NSCHEMES ? &box_sum_ops : &box_ops)
 
@@ -90,7 +91,7 @@ static void box_release(void *arg, void *key, void *value)
 		bump(&((box_t *)value)->released);
 }
 
-static const cc_omap_ops_t box_ops = { box_compare, box_acquire, box_release, NULL, NULL };
+static const cc_omap_ops_t box_ops = { .compare = box_compare, .acquire = box_acquire, .release = box_release };
 
 /* A coarse summary (k / 4, so neighbours often tie and go to compare), in
  * two classes (every 7th key in another, so classes meet in searches). */
@@ -102,7 +103,18 @@ static uint64_t box_summarize(void *arg, const void *key, uint16_t *cls)
 	return k >> 2;
 }
 
-static const cc_omap_ops_t box_sum_ops = { box_compare, box_acquire, box_release, NULL, box_summarize };
+/* A hash that three neighbours share (so buckets overflow and ways are
+ * taken from one another), none for every 5th key (found by search only). */
+static bool box_hash(void *arg, const void *key, uint64_t *hash)
+{
+	(void)arg;
+	uint64_t k = ((const box_t *)key)->k;
+	*hash = k / 3;
+	return k % 5 != 0;
+}
+
+static const cc_omap_ops_t box_sum_ops = { .compare = box_compare, .acquire = box_acquire, .release = box_release,
+	                                   .summarize = box_summarize, .hash = box_hash };
 
 static void drop(box_t *b) { bump(&b->dropped); }
 
@@ -357,7 +369,7 @@ START_TEST(refused_and_invalid)
 	errno = 0;
 	ck_assert_ptr_null(cc_omap_create(c, NULL));
 	ck_assert_int_eq(errno, EINVAL);
-	cc_omap_ops_t no_cmp = { NULL, NULL, NULL, NULL, NULL };
+	cc_omap_ops_t no_cmp = { .compare = NULL };
 	errno = 0;
 	ck_assert_ptr_null(cc_omap_create(c, &no_cmp));
 	ck_assert_int_eq(errno, EINVAL);
@@ -365,7 +377,7 @@ START_TEST(refused_and_invalid)
 	ck_assert_ptr_null(cc_omap_create(NULL, &box_ops));
 	ck_assert_int_eq(errno, EINVAL);
 	/* acquire and release may be NULL */
-	static const cc_omap_ops_t bare = { box_compare, NULL, NULL, NULL, NULL };
+	static const cc_omap_ops_t bare = { .compare = box_compare };
 	cc_omap_t *m = cc_omap_create(c, &bare);
 	ck_assert_ptr_nonnull(m);
 	box_t k1 = { .k = 1 }, v1 = { .k = 1 };

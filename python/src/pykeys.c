@@ -15,6 +15,11 @@
  * UTF-8 encoding (whose byte order is code-point order), bytes its first 8
  * bytes, big-endian and zero-padded (a shorter key that is a prefix of a
  * longer one pads with zeros, so it never summarises above it).
+ * ccpy_hash hashes the same kinds for the maps' hash index
+ * (cc_omap_ops_t.hash): an int within 64 bits, or a float equal to one, by
+ * a multiplicative mix of its value; anything else of these kinds by
+ * Python's own hash (cached by str and bytes); other keys have none and are
+ * always found by a search.
  */
 #include "pykeys.h"
 
@@ -182,6 +187,57 @@ uint64_t ccpy_summarize(void *arg, const void *key, uint16_t *cls)
 	}
 	*cls = SUM_NONE;
 	return 0;
+}
+
+/* An integer's hash for the index: spread, since buckets are its low bits */
+static inline uint64_t mix64(uint64_t v)
+{
+	v *= UINT64_C(0x9E3779B97F4A7C15);
+	return v ^ v >> 29;
+}
+
+bool ccpy_hash(void *arg, const void *key, uint64_t *hash)
+{
+	(void)arg;
+	PyObject *o = (PyObject *)key;
+	PyTypeObject *t = Py_TYPE(o);
+	if (t == &PyLong_Type) {
+		long long v;
+		int over = 0;
+		if (!small_int(o, &v))
+			v = PyLong_AsLongLongAndOverflow(o, &over); /* an exact int: no exception */
+		if (over == 0) {
+			*hash = mix64((uint64_t)v);
+			return true;
+		}
+	} else if (t == &PyFloat_Type) {
+		double x = PyFloat_AS_DOUBLE(o);
+		if (isnan(x))
+			return false; /* no place in the map: compare raises for it */
+		/* an integral float hashes as the int it equals (1.0 and 1 are one key) */
+		if (x >= -0x1p63 && x < 0x1p63 && x == (double)(long long)x) {
+			*hash = mix64((uint64_t)(long long)x);
+			return true;
+		}
+	} else if (t == &PyUnicode_Type) {
+		Py_hash_t h = ((PyASCIIObject *)o)->hash; /* cached once computed */
+		if (h != -1) {
+			*hash = (uint64_t)h;
+			return true;
+		}
+	} else if (t != &PyBytes_Type) {
+		return false; /* another kind: found by search only */
+	}
+	/* Python's own hash, C code that cannot fail for these kinds: for ints
+	 * and floats beyond 64 bits it agrees between equal values, as Python
+	 * requires */
+	Py_hash_t h = PyObject_Hash(o);
+	if (h == -1) { /* not for these kinds; never leave an exception behind */
+		PyErr_Clear();
+		return false;
+	}
+	*hash = (uint64_t)h;
+	return true;
 }
 
 int ccpy_check_key(PyObject *key)

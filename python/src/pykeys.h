@@ -18,6 +18,11 @@ int ccpy_compare(void *arg, const void *a, const void *b, bool *failed);
  * exception. */
 uint64_t ccpy_summarize(void *arg, const void *key, uint16_t *cls);
 
+/* cc_omap_ops_t.hash of an exact int, float (not NaN), str or bytes key,
+ * equal for keys that compare equal; false for any other key.  Runs no
+ * Python code. */
+bool ccpy_hash(void *arg, const void *key, uint64_t *hash);
+
 /* -1 with ValueError for a key no order can hold (NaN), else 0. */
 int ccpy_check_key(PyObject *key);
 
