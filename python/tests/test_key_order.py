@@ -89,3 +89,38 @@ def test_random_ints(keys):
 @given(st.lists(st.floats(allow_nan=False), max_size=60))
 def test_random_floats(keys):
     check_map(keys)
+
+
+def test_equal_numbers_are_found_as_one_key():
+    # ints and floats that compare equal must meet in one bucket of the
+    # hash index, within 64 bits and beyond
+    m = SkipListMap()
+    for k in [1, -7, 2**62, -(2**63), 2**70, -(2**80), 3]:
+        m[k] = k
+    for k in [1.0, -7.0, float(2**62), float(-(2**63)), float(2**70), float(-(2**80)), 3.0]:
+        assert k in m and m[k] == int(k)
+        m[k] = "f"
+    assert len(m) == 7 and all(v == "f" for v in m.values())
+    assert 1.5 not in m and m.get(2.0**63) is None
+
+
+def test_many_keys_through_growth_removal_and_reinsertion(scheme):
+    # the hash index grows by doubling and is refilled from the list; what
+    # it answers must always be the list's answer
+    for make in (lambda i: i * 7919 % 100003, lambda i: f"key_{i:06d}"):
+        m = SkipListMap(scheme=scheme)
+        keys = [make(i) for i in range(6000)]
+        for i, k in enumerate(keys):
+            m[k] = i
+        assert m._check() == 6000
+        assert all(m[k] == i for i, k in enumerate(keys))
+        for k in keys[::2]:
+            del m[k]
+        assert all(k not in m for k in keys[::2]) and all(m[k] == i for i, k in enumerate(keys) if i % 2)
+        for i, k in enumerate(keys[::2]):
+            m[k] = -i
+        assert all(m[k] == -i for i, k in enumerate(keys[::2]))
+        for i, k in enumerate(keys[1::2]):
+            assert m.replace(k, ("r", i)) == 2 * i + 1
+        assert all(m[k] == ("r", i) for i, k in enumerate(keys[1::2]))
+        assert m._check() == 6000

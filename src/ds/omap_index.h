@@ -130,7 +130,7 @@ static void omx_put(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *x, uint64_t hash)
 static void omx_forget(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *x)
 {
 	uint64_t h;
-	if (m->index == NULL || !om_hash(m, x->key, &h))
+	if (!om_hash(m, x->key, &h)) /* no hash: never indexed */
 		return;
 	om_table_t *t = ds_protect(ctx, &m->index);
 	for (;;) {
