@@ -113,6 +113,8 @@ static bool box_hash(void *arg, const void *key, uint64_t *hash)
 	return k % 5 != 0;
 }
 
+static const cc_omap_ops_t box_hash_ops = { .compare = box_compare, .acquire = box_acquire, .release = box_release,
+	                                    .hash = box_hash };
 static const cc_omap_ops_t box_sum_ops = { .compare = box_compare, .acquire = box_acquire, .release = box_release,
 	                                   .summarize = box_summarize, .hash = box_hash };
 
@@ -607,7 +609,9 @@ START_TEST(inconsistent_comparator_stays_safe)
 	cc_alloc_stats_enable(true);
 	smr_domain_t *d = cct_eager_domain(SCHEME);
 	smr_context_t *c = smr_thread_register(d);
-	cc_omap_t *m = cc_omap_create(c, MAP_OPS);
+	/* the index without summaries: these would answer most comparisons
+	 * consistently and hide the disorder */
+	cc_omap_t *m = cc_omap_create(c, _i >= NSCHEMES ? &box_hash_ops : &box_ops);
 	boxes_t bs = { 0 };
 	box_t *keys[RANGE];
 	for (int k = 0; k < RANGE; k++)
@@ -634,6 +638,62 @@ START_TEST(inconsistent_comparator_stays_safe)
 		}
 	}
 	cc_atomic_store_relaxed_u64(&g_random, 0);
+	cc_omap_destroy(m, c);
+	smr_thread_unregister(c);
+	smr_domain_destroy(d);
+	assert_balanced(bs.v, bs.n);
+	boxes_free(&bs);
+	cct_assert_glue_balanced();
+}
+END_TEST
+
+static bool box_exact_hash(void *arg, const void *key, uint64_t *hash)
+{
+	(void)arg;
+	*hash = ((const box_t *)key)->k;
+	return true;
+}
+
+/* With an exact hash and no summaries, every present key is answered from
+ * the index: one comparison (the equality check) per lookup and replace,
+ * where a search of 1000 keys makes about twenty. */
+START_TEST(lookups_answer_from_the_index)
+{
+	enum { N = 1000 };
+	static const cc_omap_ops_t ops = { .compare = box_compare, .acquire = box_acquire, .release = box_release,
+		                           .hash = box_exact_hash };
+	cc_alloc_stats_enable(true);
+	smr_domain_t *d = cct_domain(SCHEME, 8);
+	smr_context_t *c = smr_thread_register(d);
+	cc_omap_t *m = cc_omap_create(c, &ops);
+	boxes_t bs = { 0 };
+	for (uint64_t k = 0; k < N; k++) {
+		box_t *key = boxes_add(&bs, k), *v = boxes_add(&bs, k);
+		ck_assert_int_eq(cc_omap_insert(m, c, key, v, NULL, NULL), 1);
+		key->taken++;
+		v->taken++;
+	}
+	box_t probe = { 0 };
+	for (uint64_t k = 0; k < N; k++) {
+		void *out = NULL;
+		probe.k = k;
+		cc_atomic_store_relaxed_u64(&g_calls, 0);
+		ck_assert_int_eq(cc_omap_lookup(m, c, &probe, &out, NULL), 1);
+		ck_assert_uint_eq(cc_atomic_load_relaxed_u64(&g_calls), 1);
+		ck_assert_uint_eq(((box_t *)out)->k, k);
+		drop(out);
+		box_t *v = boxes_add(&bs, k);
+		cc_atomic_store_relaxed_u64(&g_calls, 0);
+		ck_assert_int_eq(cc_omap_replace(m, c, &probe, v, &out, NULL), 1);
+		ck_assert_uint_eq(cc_atomic_load_relaxed_u64(&g_calls), 1);
+		v->taken++;
+		drop(out);
+	}
+	/* a removed key is not answered from its stale slot */
+	probe.k = 7;
+	ck_assert_int_eq(cc_omap_remove(m, c, &probe, NULL, NULL, NULL), 1);
+	ck_assert_int_eq(cc_omap_lookup(m, c, &probe, NULL, NULL), 0);
+	assert_check(m, c, N - 1);
 	cc_omap_destroy(m, c);
 	smr_thread_unregister(c);
 	smr_domain_destroy(d);
@@ -827,6 +887,7 @@ static Suite *omap_suite(void)
 	tcase_add_loop_test(seq, comparator_failure_at_every_call, 0, n);
 	tcase_add_loop_test(seq, allocation_failure_changes_nothing, 0, n);
 	tcase_add_loop_test(seq, inconsistent_comparator_stays_safe, 0, n);
+	tcase_add_loop_test(seq, lookups_answer_from_the_index, 0, NSCHEMES);
 	suite_add_tcase(s, seq);
 	TCase *conc = tcase_create("concurrent");
 	tcase_set_timeout(conc, 600);

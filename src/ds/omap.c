@@ -511,7 +511,7 @@ int DS_FN(cc_omap_remove)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void **k
 	om_path_t path;
 	om_node_t *hit = NULL;
 	ds_begin(ctx);
-	om_key_t k = om_key(m, key, true);
+	om_key_t k = om_key(m, key, false); /* omx_forget hashes the node's own key */
 	/* the whole path (no OM_STOP_EQUAL): the node's predecessors, for the cuts */
 	int r = om_find(m, ctx, &k, 0, &path, &hit, &failed);
 	if (r == OM_FAILED) {

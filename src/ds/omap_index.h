@@ -172,15 +172,22 @@ static void omx_grow(cc_omap_t *m, ds_ctx_t *ctx, uint64_t keys)
 {
 	om_table_t *t = ds_protect(ctx, &m->index);
 	uint64_t buckets = t->mask + 1;
-	if (keys <= buckets)
+	/* signed: the count is below 0 for a moment when removers of fresh keys
+	 * subtract before their inserters add */
+	if ((int64_t)keys <= (int64_t)buckets)
 		return;
 	int saved = errno;
 	om_table_t *nt = omx_new(ctx, 2 * buckets);
 	errno = saved;
 	if (nt == NULL)
 		return;
-	/* seq_cst CAS (release): the new table's empty slots before it is seen */
-	if (!cc_atomic_cas_ptr((void **)&m->index, t, nt)) {
+	/* IBR: nt was born in the current epoch, maybe after our reservation's
+	 * upper bound; this protected load raises the bound past its birth, so
+	 * nt stays ours to fill even if another grower replaces and retires it
+	 * meanwhile.  A changed index: another grower won. */
+	if (ds_protect(ctx, &m->index) != t ||
+	    /* seq_cst CAS (release): the new table's empty slots before it is seen */
+	    !cc_atomic_cas_ptr((void **)&m->index, t, nt)) {
 		om_discard(ctx, nt, omx_bytes(2 * buckets)); /* another grower won */
 		return;
 	}
