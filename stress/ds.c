@@ -115,7 +115,25 @@ static void om_release(void *arg, void *key, void *value)
 	cc_atomic_faa_u64(key != NULL ? &om_key_releases : &om_value_releases, 1);
 }
 
-static const cc_omap_ops_t om_hooks = { om_compare, NULL, om_release, NULL };
+/* A coarse summary (8 neighbouring keys share one), so that searches take
+ * both the summary path and the comparator. */
+static uint64_t om_summarize(void *arg, const void *key, uint16_t *cls)
+{
+	(void)arg;
+	*cls = 1;
+	return (uint64_t)(uintptr_t)key >> 3;
+}
+
+/* A multiplicative hash, so the hash index is used by every operation. */
+static bool om_hash(void *arg, const void *key, uint64_t *hash)
+{
+	(void)arg;
+	*hash = (uint64_t)(uintptr_t)key * UINT64_C(0x9E3779B97F4A7C15) >> 17;
+	return true;
+}
+
+static const cc_omap_ops_t om_hooks = { .compare = om_compare, .release = om_release, .summarize = om_summarize,
+	                                .hash = om_hash };
 
 static void *omap_create_(smr_context_t *c) { return cc_omap_create(c, &om_hooks); }
 static int omap_insert_(void *m, smr_context_t *c, uint64_t k, uint64_t v)

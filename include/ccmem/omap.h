@@ -49,15 +49,37 @@
  * past the key).
  *
  * Cost: O(log n) expected comparisons and steps per operation (a node met
- * again one level down is not compared again; lookup, replace and remove stop
- * at the first level that holds the key), plus one search from the head per
- * removed node met.  Insert: two smr_alloc (node and value cell), a CAS at
- * level 0, then per upper level of its tower (geometric, p = 1/2, at most 24
- * levels) a search, up to two CAS and two atomic adds.  Remove: one CAS, the
- * tower's marking CAS, and for the last owner one more search (or, on a
- * failed comparison or an unfinished cut, an O(n) walk per linked level).
- * Replace: one smr_alloc and one CAS.  Memory: a node of 40 + 8 * height
- * bytes and a 16-byte cell, each behind smr_alloc's 16-byte header.
+ * again one level down is not compared again; lookup and replace stop at the
+ * first level that holds the key; with ops->summarize most comparisons are
+ * an inline compare of two summaries stored in the nodes), plus one search
+ * from the head per removed node met.  Insert: two smr_alloc (node and value
+ * cell), one search, a CAS at level 0, then per upper level of its tower
+ * (geometric, p = 1/2, at most 24 levels) up to two CAS and two atomic adds
+ * on the path of that search (a new search only for a level whose CAS
+ * failed).  Remove: one search, one CAS, the tower's marking CAS, a cut
+ * CAS per linked level on the search's path, and only if one of those cuts
+ * failed, one more search for the last owner (or, on a failed comparison or
+ * an unfinished cut, an O(n) walk per linked level).  Replace: one
+ * smr_alloc and one CAS.  Memory: a node of 48 + 8 * height bytes and a
+ * 16-byte cell, each behind smr_alloc's 16-byte header.
+ *
+ * Hash index (with ops->hash): a lossy table of two-slot buckets, grown
+ * (doubled) when the keys outnumber its buckets, that names the node of a
+ * recently inserted or looked-up key.  A lookup or replace first reads the
+ * key's bucket: a node there whose key compares equal and whose value word
+ * is unmarked is the key's node (only a linked node is ever unmarked), so
+ * the answer is the one the search would give, at the read of the value
+ * word; anything else (an empty slot, another key, a removed node) falls
+ * back to the search, which then puts the node it finds into the bucket.
+ * Insert puts its new node, remove takes its node out.  A node named by a
+ * slot holds a pin in its owner word and is retired only when both the
+ * list and the index have let go of it, so a reader that loaded a node from
+ * a slot inside its operation reads live memory.  Cost: a lookup hit is one
+ * hash, two loads of the bucket and one comparison (usually of summaries);
+ * insert adds a pin CAS and a slot CAS, remove up to one CAS and one atomic
+ * add; growing copies the old table into the new one (O(n), once per
+ * doubling, in the inserting thread).  Memory: 16 bytes per bucket, one to
+ * two buckets per key.  A key without a hash costs nothing of this.
  *
  * Threads: any registered thread of the map's domain, with its own context,
  * outside any operation of its own (each call opens and closes one).
@@ -96,6 +118,28 @@ typedef struct {
 	 * smr_domain_destroy).  Must not call into the domain.  May be NULL. */
 	void (*release)(void *arg, void *key, void *value);
 	void *arg;
+	/* Optional (NULL: every comparison calls compare): an order-preserving
+	 * summary of a key, so that most comparisons of a search need no call
+	 * and no load of the key itself (key slices, as in Masstree).  Returns
+	 * the summary and writes its class to *cls; for keys a and b of the same
+	 * class other than 0, summary(a) < summary(b) must imply
+	 * compare(a, b) < 0 (a monotone map of the order onto uint64_t, e.g. an
+	 * integer's value, a string's first 8 bytes big-endian); equal summaries
+	 * decide nothing (compare is called), and class 0 means "no summary"
+	 * (keys of different classes always go to compare).  Called once per
+	 * key put in (stored in its node) and once per search key of an
+	 * operation, inside the operation, on the calling thread; must be a pure
+	 * function of the key, cannot fail, must not call into the domain. */
+	uint64_t (*summarize)(void *arg, const void *key, uint16_t *cls);
+	/* Optional (NULL: no index): a hash of a key, for the map's hash index,
+	 * which answers lookup, replace and replace_if without a search most of
+	 * the time (see "Hash index" above).  true with *hash, or false when this
+	 * key has none (it is then always found by a search).  Keys that compare
+	 * equal must have equal hashes when both have one.  Called once per
+	 * operation that looks a key up, inserts or removes it, and for each
+	 * indexed key when the index grows; on the calling thread, inside the
+	 * operation; pure, cannot fail, must not call into the domain. */
+	bool (*hash)(void *arg, const void *key, uint64_t *hash);
 } cc_omap_ops_t;
 
 /* An empty map in ctx's domain.  ops (not copied) and ops->arg must stay

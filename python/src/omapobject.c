@@ -40,7 +40,7 @@ static void release(void *arg, void *key, void *value)
 	ccpy_defer_decref((PyObject *)value);
 }
 
-static const cc_omap_ops_t map_ops = {ccpy_compare, acquire, release, NULL};
+static const cc_omap_ops_t map_ops = {ccpy_compare, acquire, release, NULL, ccpy_summarize, ccpy_hash};
 
 typedef struct {
 	PyObject_HEAD

@@ -36,9 +36,15 @@ struct thread_ctx {
 	smr_context_t *ctx[SMR_SCHEME_COUNT];
 };
 
+/* This thread's contexts, as g_key holds them (whose destructor is what
+ * unregisters): a thread-local copy, so a method finds its context without
+ * pthread_once and pthread_getspecific. */
+static _Thread_local struct thread_ctx *tl_ctx;
+
 static void thread_exit(void *p)
 {
 	struct thread_ctx *t = p;
+	tl_ctx = NULL;
 	for (int s = 0; s < SMR_SCHEME_COUNT; s++)
 		if (t->ctx[s] != NULL)
 			smr_thread_unregister(t->ctx[s]); /* releases only queue (no Python) */
@@ -72,15 +78,16 @@ static smr_domain_t *domain(smr_scheme_t s)
 
 smr_context_t *ccpy_context(smr_scheme_t s)
 {
+	struct thread_ctx *t = tl_ctx;
+	if (CC_LIKELY(t != NULL && t->ctx[s] != NULL))
+		return t->ctx[s];
 	pthread_once(&g_key_once, make_key);
 	if (g_key_err != 0) {
 		errno = g_key_err;
 		PyErr_SetFromErrno(PyExc_OSError);
 		return NULL;
 	}
-	struct thread_ctx *t = pthread_getspecific(g_key);
-	if (t != NULL && t->ctx[s] != NULL)
-		return t->ctx[s];
+	t = pthread_getspecific(g_key);
 	if (t == NULL) {
 		t = calloc(1, sizeof *t);
 		if (t == NULL || pthread_setspecific(g_key, t) != 0) {
@@ -89,6 +96,7 @@ smr_context_t *ccpy_context(smr_scheme_t s)
 			return NULL;
 		}
 	}
+	tl_ctx = t;
 	smr_domain_t *d = domain(s);
 	if (d == NULL) {
 		PyErr_Format(PyExc_RuntimeError, "cannot create the %s reclamation domain: %s", smr_scheme_name(s),

@@ -46,44 +46,15 @@
  * ops through the pointer stored in the node or cell.
  */
 #include <errno.h>
-#include <stdio.h>
 
 #include "reclaim.h"
 #include "height.h"
 
 #if CC_DS_LIBRARY
-#include "ccmem/omap.h"
+#include "omap_node.h"
+#include "omap_index.h"
 
-/* Levels of the tallest tower: 2^24 keys before searches lose their
- * logarithmic cost. */
-#define OM_MAX 24
-
-/* Owner flags (om_node.done), each added once: the last one in retires. */
-#define OM_INSERTED 1u /* the inserter has stopped linking upper levels */
-#define OM_REMOVED 2u  /* the remover has marked the value word and the tower */
-
-typedef struct om_cell {
-	const cc_omap_ops_t *ops; /* for the fini */
-	void *value;              /* immutable */
-} om_cell_t;
-
-typedef struct om_node {
-	void *key;                /* immutable */
-	const cc_omap_ops_t *ops; /* for the fini */
-	om_cell_t *val;           /* the value cell; low bit set: removed */
-	uint32_t height;          /* levels allocated, 1..OM_MAX */
-	uint32_t done;            /* OM_INSERTED | OM_REMOVED, by atomic add */
-	uint32_t linked;          /* levels the inserter linked; final once OM_INSERTED is set */
-	uint32_t links;           /* >= the levels where the node is linked now */
-	struct om_node *next[];   /* low bit set: this node is removed at that level */
-} om_node_t;
-
-struct cc_omap {
-	om_node_t *head;          /* a tower of OM_MAX levels, never compared */
-	const cc_omap_ops_t *ops;
-	uint64_t size;            /* keys: +1 after a level-0 link, -1 after a value mark */
-};
-
+/* A search's predecessors and successors, level by level. */
 typedef struct om_path {
 	om_node_t *pred[OM_MAX], *succ[OM_MAX];
 } om_path_t;
@@ -98,62 +69,7 @@ typedef struct om_path {
 #define OM_PAST_EQUAL 1u /* move right over keys equal to key: pred <= key < succ */
 #define OM_STOP_EQUAL 2u /* return at the first level that meets key's node (*hit) */
 
-static inline bool om_marked(const void *p) { return ((uintptr_t)p & 1u) != 0; }
-static inline void *om_unmark(const void *p) { return (void *)((uintptr_t)p & ~(uintptr_t)1); }
-static inline void *om_mark(const void *p) { return (void *)((uintptr_t)p | 1u); }
-
-static size_t om_node_size(uint32_t height)
-{
-	return sizeof(om_node_t) + (size_t)height * sizeof(om_node_t *);
-}
-
-/* ---- release hooks (run by SMR when it frees, on any thread) ----------------- */
-
-static void om_node_fini(void *p)
-{
-	om_node_t *n = p;
-	if (n->ops->release != NULL)
-		n->ops->release(n->ops->arg, n->key, NULL);
-}
-
-static void om_cell_fini(void *p)
-{
-	om_cell_t *c = p;
-	if (c->ops->release != NULL)
-		c->ops->release(c->ops->arg, NULL, c->value);
-}
-
-/* An allocation never published (no reference was taken): no release. */
-static void om_discard(ds_ctx_t *ctx, void *p, size_t size)
-{
-	int saved = errno;
-	ds_retire(ctx, p, size);
-	errno = saved;
-}
-
-static inline int om_cmp(const cc_omap_t *m, const void *a, const void *b, bool *failed)
-{
-	bool f = false;
-	int c = m->ops->compare(m->ops->arg, a, b, &f);
-	if (f)
-		*failed = true;
-	return c;
-}
-
 /* ---- links and cuts ---------------------------------------------------------- */
-
-/* Unlinks `node` (marked at lvl) from pred at lvl; true when this CAS did. */
-static bool om_cut(om_node_t *pred, om_node_t *node, om_node_t *succ, int lvl)
-{
-	/* seq_cst CAS: pred still names node unmarked, so pred is linked and
-	 * node's successor (frozen by its mark) is still node's */
-	if (!cc_atomic_cas_ptr((void **)&pred->next[lvl], node, succ))
-		return false;
-	/* seq_cst add: after the cut; the last owner's acquire load of links
-	 * (om_unlink_and_retire) pairs with it */
-	cc_atomic_faa_u32(&node->links, (uint32_t)-1);
-	return true;
-}
 
 /* Marks every level of node's tower, top-down (level 0 last), so that no
  * level is marked before the levels above it.  Idempotent: the remover and
@@ -181,7 +97,7 @@ static void om_mark_tower(om_node_t *node)
  * OM_STOP_EQUAL) compares equal, OM_ABSENT, OM_CUT, or OM_FAILED when a
  * comparison failed (*failed set).
  */
-static int om_search(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flags, om_path_t *path,
+static int om_search(cc_omap_t *m, ds_ctx_t *ctx, const om_key_t *key, unsigned flags, om_path_t *path,
                      om_node_t **cut, int *cut_lvl, om_node_t **hit, bool *failed)
 {
 	om_node_t *pred = m->head, *known = NULL;
@@ -207,7 +123,7 @@ static int om_search(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flag
 			if (curr == known) {
 				c = known_c;
 			} else {
-				c = om_cmp(m, curr->key, key, failed);
+				c = om_order(m, curr, key, failed);
 				if (*failed)
 					return OM_FAILED;
 			}
@@ -235,8 +151,8 @@ static int om_search(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flag
 /* Searches until a path without removed nodes is seen, cutting the removed
  * nodes met on the way.  OM_FOUND, OM_ABSENT or OM_FAILED.  Inside an
  * operation. */
-static int om_find(cc_omap_t *m, ds_ctx_t *ctx, const void *key, unsigned flags, om_path_t *path, om_node_t **hit,
-                   bool *failed)
+static int om_find(cc_omap_t *m, ds_ctx_t *ctx, const om_key_t *key, unsigned flags, om_path_t *path,
+                   om_node_t **hit, bool *failed)
 {
 	for (;;) {
 		om_node_t *cut[3];
@@ -285,15 +201,23 @@ static void om_walk_unlink(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *node, int lev
 }
 
 /* Makes `node` (value and tower marked, inserter done) unreachable at every
- * level, then retires it.  Inside an operation, by the owner that set the
- * second flag. */
-static void om_unlink_and_retire(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *node, bool *failed)
+ * level, then adds OM_UNLINKED (which retires it unless the hash index
+ * still pins it: the last pin's drop does then).  Inside an operation, by
+ * the owner that set the second flag. */
+static void om_unlink(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *node, bool *failed)
 {
+	/* acquire: pairs with the cutters' add (om_cut); 0: every link is cut
+	 * already (by the remover on its path, or by searches) */
+	if (cc_atomic_load_acquire_u32(&node->links) == 0) {
+		om_drop(ctx, node, OM_UNLINKED);
+		return;
+	}
 	om_path_t path;
 	bool f = false;
 	/* the search of its key meets the node wherever it is still linked
 	 * (levels hold strictly increasing keys) and cuts it */
-	int r = om_find(m, ctx, node->key, 0, &path, NULL, &f);
+	om_key_t k = {node->key, node->sum, 0, node->cls, false};
+	int r = om_find(m, ctx, &k, 0, &path, NULL, &f);
 	if (f)
 		*failed = true;
 	/* acquire: pairs with the cutters' add (om_cut) */
@@ -302,31 +226,7 @@ static void om_unlink_and_retire(cc_omap_t *m, ds_ctx_t *ctx, om_node_t *node, b
 		 * flag add (seq_cst) read */
 		om_walk_unlink(m, ctx, node, (int)cc_atomic_load_relaxed_u32(&node->linked));
 	}
-	ds_retire_cb(ctx, node, om_node_size(node->height), om_node_fini);
-}
-
-/* Adds an owner flag; true when the other owner was already done. */
-static bool om_owner_done(om_node_t *node, uint32_t flag)
-{
-	/* seq_cst add: orders this owner's last link, cut or mark before the
-	 * other owner's clean-up pass (its add reads ours) */
-	uint32_t old = cc_atomic_faa_u32(&node->done, flag);
-	return (old & (OM_INSERTED | OM_REMOVED) & ~flag) != 0;
-}
-
-/* The value cell of a node reached by a search, or NULL when the node is
- * removed.  An unmarked word proves the node linked when it was read, so the
- * cell is alive (the IBR rule). */
-static inline om_cell_t *om_value(ds_ctx_t *ctx, om_node_t *node)
-{
-	om_cell_t *c = ds_protect(ctx, &node->val);
-	return om_marked(c) ? NULL : c;
-}
-
-static inline void om_acquire(cc_omap_t *m, void *key, void *value)
-{
-	if (m->ops->acquire != NULL)
-		m->ops->acquire(m->ops->arg, key, value);
+	om_drop(ctx, node, OM_UNLINKED);
 }
 
 static inline int om_canceled(bool *cmp_failed)
@@ -335,6 +235,31 @@ static inline int om_canceled(bool *cmp_failed)
 		*cmp_failed = true;
 	errno = ECANCELED;
 	return -1;
+}
+
+/* The key's node for lookup and replace: through the hash index, else by a
+ * search (whose node then goes into the index).  OM_FOUND with *hit and
+ * *cell (its value word read unmarked: the key was present then),
+ * OM_ABSENT, or OM_FAILED.  Inside an operation. */
+static int om_locate(cc_omap_t *m, ds_ctx_t *ctx, const om_key_t *k, om_node_t **hit, om_cell_t **cell,
+                     bool *failed)
+{
+	int r = omx_get(m, ctx, k, hit, cell, failed);
+	if (r != 0)
+		return r > 0 ? OM_FOUND : OM_FAILED;
+	om_path_t path;
+	r = om_find(m, ctx, k, OM_STOP_EQUAL, &path, hit, failed);
+	if (r != OM_FOUND)
+		return r;
+	*cell = om_value(ctx, *hit);
+	if (*cell == NULL)
+		return OM_ABSENT; /* removed: absent at that read */
+	uint64_t h;
+	/* the hash of the node's own key, which a comparator that is not a
+	 * total order need not have matched to k */
+	if (k->hashed && om_hash(m, (*hit)->key, &h))
+		omx_put(m, ctx, *hit, h);
+	return OM_FOUND;
 }
 
 /* ---- the public functions ------------------------------------------------------ */
@@ -360,6 +285,8 @@ cc_omap_t *DS_FN(cc_omap_create)(ds_ctx_t *ctx, const cc_omap_ops_t *ops)
 	head->key = NULL;
 	head->ops = ops;
 	head->val = NULL;
+	head->sum = 0;
+	head->cls = 0;
 	head->height = OM_MAX;
 	head->done = OM_INSERTED;
 	head->linked = OM_MAX;
@@ -369,21 +296,30 @@ cc_omap_t *DS_FN(cc_omap_create)(ds_ctx_t *ctx, const cc_omap_ops_t *ops)
 	m->head = head;
 	m->ops = ops;
 	m->size = 0;
+	m->index = NULL;
+	if (ops->hash != NULL && (m->index = omx_new(ctx, OM_TABLE_MIN)) == NULL) {
+		om_discard(ctx, head, om_node_size(OM_MAX));
+		cc_free(m, sizeof *m);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return m;
 }
 
 int DS_FN(cc_omap_lookup)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void **value_out, bool *cmp_failed)
 {
 	bool failed = false;
-	om_path_t path;
 	om_node_t *hit = NULL;
+	om_cell_t *c = NULL;
 	ds_begin(ctx);
-	int r = om_find(m, ctx, key, OM_STOP_EQUAL, &path, &hit, &failed);
+	om_key_t k = om_key(m, key, true);
+	int r = om_locate(m, ctx, &k, &hit, &c, &failed);
 	if (r == OM_FAILED) {
 		ds_end(ctx);
 		return om_canceled(cmp_failed);
 	}
-	om_cell_t *c = r == OM_FOUND ? om_value(ctx, hit) : NULL;
+	if (r != OM_FOUND)
+		c = NULL;
 	if (c != NULL && value_out != NULL) {
 		*value_out = c->value;
 		om_acquire(m, NULL, c->value);
@@ -401,8 +337,9 @@ int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, v
 	om_node_t *n = NULL, *hit = NULL;
 	om_cell_t *cell = NULL;
 	ds_begin(ctx);
+	om_key_t k = om_key(m, key, true);
 	for (;;) {
-		int r = om_find(m, ctx, key, 0, &path, &hit, &failed);
+		int r = om_find(m, ctx, &k, 0, &path, &hit, &failed);
 		if (r != OM_ABSENT) {
 			om_cell_t *c = r == OM_FOUND ? om_value(ctx, hit) : NULL;
 			if (r == OM_FOUND && c == NULL) {
@@ -441,7 +378,9 @@ int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, v
 			n->key = key;
 			n->ops = m->ops;
 			n->val = cell;
-			n->height = h;
+			n->sum = k.sum;
+			n->cls = k.cls;
+			n->height = (uint16_t)h;
 			n->done = 0;
 			n->linked = 1;
 			n->links = 1; /* level 0, linked below */
@@ -454,17 +393,29 @@ int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, v
 		if (cc_atomic_cas_ptr((void **)&path.pred[0]->next[0], path.succ[0], n))
 			break;
 	}
-	cc_atomic_faa_u64(&m->size, 1); /* seq_cst add: atomicity only; cc_omap_size reads it relaxed */
-	/* linked at level 0: the key is in the map.  Now the upper levels. */
+	uint64_t keys = cc_atomic_faa_u64(&m->size, 1) + 1; /* seq_cst add: atomicity only; cc_omap_size reads it relaxed */
+	if (k.hashed) {
+		omx_grow(m, ctx, keys);
+		omx_put(m, ctx, n, k.hash);
+	}
+	/* linked at level 0: the key is in the map.  Now the upper levels, on
+	 * the path of the search that found the level-0 position (Fraser: each
+	 * link CAS checks that pred still names succ, so a path that is still
+	 * right is as good as a fresh one), searching again only after a CAS
+	 * that failed. */
+	bool stale = false;
 	for (int lvl = 1; lvl < (int)n->height; lvl++) {
 		for (;;) {
 			/* acquire: pairs with the remover's marking CAS (om_mark_tower) */
 			om_node_t *nx = cc_atomic_load_acquire_ptr((void *const *)&n->next[lvl]);
 			if (om_marked(nx))
 				goto stop; /* removed meanwhile: stop building the tower */
-			int r = om_find(m, ctx, key, 0, &path, &hit, &failed);
-			if (r != OM_FOUND || hit != n)
-				goto stop; /* a comparison failed, or n is no longer the key's node */
+			if (stale) {
+				int r = om_find(m, ctx, &k, 0, &path, &hit, &failed);
+				if (r != OM_FOUND || hit != n)
+					goto stop; /* a comparison failed, or n is no longer the key's node */
+				stale = false;
+			}
 			/* seq_cst CAS: fails once the tower is marked at this level */
 			if (nx != path.succ[lvl] && !cc_atomic_cas_ptr((void **)&n->next[lvl], nx, path.succ[lvl]))
 				goto stop;
@@ -478,11 +429,12 @@ int DS_FN(cc_omap_insert)(cc_omap_t *m, ds_ctx_t *ctx, void *key, void *value, v
 				break;
 			}
 			cc_atomic_faa_u32(&n->links, (uint32_t)-1); /* seq_cst add: not linked after all */
+			stale = true;
 		}
 	}
 stop:
 	if (om_owner_done(n, OM_INSERTED))
-		om_unlink_and_retire(m, ctx, n, &failed); /* removed while we linked: ours to free */
+		om_unlink(m, ctx, n, &failed); /* removed while we linked: ours to free */
 	ds_end(ctx);
 	if (cmp_failed != NULL)
 		*cmp_failed = failed;
@@ -494,19 +446,19 @@ static int om_replace(cc_omap_t *m, ds_ctx_t *ctx, const void *key, bool conditi
                       void **old, bool *cmp_failed)
 {
 	bool failed = false;
-	om_path_t path;
 	om_node_t *hit = NULL;
-	om_cell_t *fresh = NULL;
+	om_cell_t *fresh = NULL, *c = NULL;
 	ds_begin(ctx);
-	int r = om_find(m, ctx, key, OM_STOP_EQUAL, &path, &hit, &failed);
+	om_key_t k = om_key(m, key, true);
+	int r = om_locate(m, ctx, &k, &hit, &c, &failed);
 	if (r == OM_FAILED) {
 		ds_end(ctx);
 		return om_canceled(cmp_failed);
 	}
 	if (cmp_failed != NULL)
 		*cmp_failed = false;
-	/* acquire: the cell's fields as published by its writer */
-	om_cell_t *c = r == OM_FOUND ? ds_protect(ctx, &hit->val) : om_mark(NULL);
+	if (r != OM_FOUND)
+		c = om_mark(NULL); /* absent */
 	for (;;) {
 		/* a marked word: removed (the key was absent at that moment) */
 		if (om_marked(c) || (conditional && c->value != expected)) {
@@ -559,7 +511,9 @@ int DS_FN(cc_omap_remove)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void **k
 	om_path_t path;
 	om_node_t *hit = NULL;
 	ds_begin(ctx);
-	int r = om_find(m, ctx, key, OM_STOP_EQUAL, &path, &hit, &failed);
+	om_key_t k = om_key(m, key, false); /* omx_forget hashes the node's own key */
+	/* the whole path (no OM_STOP_EQUAL): the node's predecessors, for the cuts */
+	int r = om_find(m, ctx, &k, 0, &path, &hit, &failed);
 	if (r == OM_FAILED) {
 		ds_end(ctx);
 		return om_canceled(cmp_failed);
@@ -588,8 +542,17 @@ int DS_FN(cc_omap_remove)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, void **k
 	/* the marked word is never followed again: the cell is unreachable */
 	ds_retire_cb(ctx, c, sizeof *c, om_cell_fini);
 	om_mark_tower(hit);
+	/* Cut the node where the search saw it behind its predecessor: a cut
+	 * whose pred has changed since fails and is left to the last owner's
+	 * search.  The marked next is frozen, so its successor is final (and
+	 * linked: nobody can cut it from behind a marked link). */
+	for (int lvl = (int)hit->height - 1; lvl >= 0; lvl--)
+		if (path.succ[lvl] == hit)
+			om_cut(path.pred[lvl], hit, om_unmark(cc_atomic_load_relaxed_ptr((void *const *)&hit->next[lvl])),
+			       lvl);
+	omx_forget(m, ctx, hit); /* after the value mark: see omap_index.h */
 	if (om_owner_done(hit, OM_REMOVED))
-		om_unlink_and_retire(m, ctx, hit, &failed);
+		om_unlink(m, ctx, hit, &failed);
 	/* else: the inserter is still linking upper levels; it unlinks and
 	 * retires the node when it stops (it sees our flag) */
 	ds_end(ctx);
@@ -657,13 +620,16 @@ int DS_FN(cc_omap_seek)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_se
 	om_cell_t *cell = NULL;
 	int r = 0;
 	ds_begin(ctx);
+	om_key_t k = {key, 0, 0, 0, false}; /* FIRST and LAST compare nothing */
+	if (mode != CC_OMAP_FIRST && mode != CC_OMAP_LAST)
+		k = om_key(m, key, false);
 	for (;;) {
 		if (mode == CC_OMAP_FIRST) {
 			om_node_t *head = m->head;
 			om_node_t *first = ds_protect(ctx, &head->next[0]); /* the head is never marked */
 			r = om_scan(ctx, head, first, &node, &cell);
 		} else if (mode == CC_OMAP_GE || mode == CC_OMAP_GT) {
-			if (om_find(m, ctx, key, mode == CC_OMAP_GT ? OM_PAST_EQUAL : 0, &path, NULL, &failed) == OM_FAILED)
+			if (om_find(m, ctx, &k, mode == CC_OMAP_GT ? OM_PAST_EQUAL : 0, &path, NULL, &failed) == OM_FAILED)
 				break;
 			r = om_scan(ctx, path.pred[0], path.succ[0], &node, &cell);
 		} else {
@@ -673,7 +639,7 @@ int DS_FN(cc_omap_seek)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_se
 			if (mode == CC_OMAP_LAST) {
 				r = om_last(m, ctx, &node);
 			} else {
-				if (om_find(m, ctx, key, mode == CC_OMAP_LE ? OM_PAST_EQUAL : 0, &path, NULL, &failed) ==
+				if (om_find(m, ctx, &k, mode == CC_OMAP_LE ? OM_PAST_EQUAL : 0, &path, NULL, &failed) ==
 				    OM_FAILED)
 					break;
 				node = path.pred[0];
@@ -714,97 +680,6 @@ size_t DS_FN(cc_omap_size)(const cc_omap_t *m)
 	 * insert that was removed at once has not yet added its 1 */
 	int64_t n = (int64_t)cc_atomic_load_relaxed_u64(&m->size);
 	return n < 0 ? 0 : (size_t)n;
-}
-
-static int om_broken(const char *what, size_t index)
-{
-	fprintf(stderr, "cc_omap_check: %s (key #%zu of level 0)\n", what, index);
-	errno = EPROTO;
-	return -1;
-}
-
-static size_t om_index(const cc_omap_t *m, const om_node_t *n)
-{
-	size_t i = 0;
-	for (const om_node_t *p = m->head->next[0]; p != NULL && p != n; p = om_unmark(p->next[0]))
-		i++;
-	return i;
-}
-
-int DS_FN(cc_omap_check)(cc_omap_t *m, ds_ctx_t *ctx, size_t *count_out)
-{
-	(void)ctx; /* quiescent: plain loads */
-	size_t count = 0, appearances = 0, linked_sum = 0;
-	for (int lvl = 0; lvl < OM_MAX; lvl++) {
-		const om_node_t *prev = NULL;
-		/* the level below, walked in step: this level must be a sub-list */
-		const om_node_t *below = lvl > 0 ? m->head->next[lvl - 1] : NULL;
-		for (const om_node_t *n = m->head->next[lvl]; n != NULL; n = n->next[lvl]) {
-			if (om_marked(n))
-				return om_broken("marked link reachable", prev ? om_index(m, prev) : 0);
-			if (n->height <= (uint32_t)lvl) /* before reading next[lvl] */
-				return om_broken("node linked above its allocated tower", om_index(m, n));
-			if (n->linked <= (uint32_t)lvl)
-				return om_broken("node linked above its linked height", om_index(m, n));
-			if (om_marked(n->next[lvl]) || om_marked(n->val) || n->val == NULL)
-				return om_broken("removed node still linked", om_index(m, n));
-			if (n->ops != m->ops || n->val->ops != m->ops)
-				return om_broken("node or value cell of another map", om_index(m, n));
-			if (prev != NULL) {
-				bool failed = false;
-				int c = om_cmp(m, prev->key, n->key, &failed);
-				if (failed) {
-					errno = ECANCELED;
-					return -1;
-				}
-				if (c >= 0)
-					return om_broken("keys out of order", om_index(m, n));
-			}
-			if (lvl > 0) {
-				while (below != NULL && below != n)
-					below = below->next[lvl - 1];
-				if (below == NULL)
-					return om_broken("upper level not a sub-list of the one below", om_index(m, n));
-			} else {
-				count++;
-				if (n->done != OM_INSERTED)
-					return om_broken("owner flags not those of a live node", count - 1);
-				if (n->linked < 1 || n->linked > n->height)
-					return om_broken("linked height out of range", count - 1);
-				if (n->links != n->linked)
-					return om_broken("link count differs from the linked height", count - 1);
-				linked_sum += n->linked;
-			}
-			appearances++;
-			prev = n;
-		}
-	}
-	/* every level is a sub-list of the one below, and no node appears above
-	 * its linked height: so each node's levels are 0..k-1 with k <= linked,
-	 * and equal sums make every k its linked height (towers complete) */
-	if (appearances != linked_sum)
-		return om_broken("a tower is not linked at every level of its linked height", 0);
-	if (cc_atomic_load_relaxed_u64(&m->size) != count)
-		return om_broken("size counter differs from the keys linked", count);
-	if (count_out != NULL)
-		*count_out = count;
-	return 0;
-}
-
-void DS_FN(cc_omap_destroy)(cc_omap_t *m, ds_ctx_t *ctx)
-{
-	if (m == NULL)
-		return;
-	om_node_t *n = om_unmark(m->head->next[0]);
-	ds_retire(ctx, m->head, om_node_size(OM_MAX));
-	while (n != NULL) {
-		om_node_t *next = om_unmark(n->next[0]);
-		if (!om_marked(n->val))
-			ds_retire_cb(ctx, n->val, sizeof(om_cell_t), om_cell_fini);
-		ds_retire_cb(ctx, n, om_node_size(n->height), om_node_fini);
-		n = next;
-	}
-	cc_free(m, sizeof *m);
 }
 
 #else
