@@ -83,6 +83,7 @@ typedef struct smr__local {
 	smr_block_t *cur;        /* the block being filled; its count is stale while it is
 	                            current: priv.rcur is the next entry (smr_cur_count) */
 	smr_entry_t *rbase;      /* priv.rcur when the fast path last got its grant */
+	bool cur_aged;           /* DEBRA: cur was already current at the last rotation */
 	smr_list_t bag[3];       /* DEBRA limbo bags (sealed blocks) */
 	unsigned cur_bag;
 	smr_list_t sealed;       /* IBR (and NONE): sealed blocks, oldest first */
@@ -207,6 +208,13 @@ bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t 
 
 /* ---- debra.c ------------------------------------------------------------------------------ */
 
+/* Limbo nodes (sealed, in the bags) above which a DEBRA thread keeps
+ * driving the epoch after a rotation: more than two batches (one thread
+ * alone holds two full bags between its advances). */
+static inline bool smr_debra_limbo_high(const smr_local_t *loc, const smr_domain_t *d)
+{
+	return loc->limbo > 2 * (size_t)d->opts.batch_size;
+}
 /* One full scan of every announcement and, if all allow it, an advance. */
 bool smr_debra_try_advance(smr_context_t *ctx);
 /* Rotates the limbo bags after an observed epoch change. */

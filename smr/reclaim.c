@@ -44,8 +44,10 @@ static void file_sealed(smr_context_t *ctx, smr_block_t *b)
 	if (ctx->priv.scheme == SMR_DEBRA || ctx->priv.scheme == SMR_DEBRA_PLUS) {
 		smr_list_push(&loc->bag[loc->cur_bag], b);
 		loc->limbo += b->count;
-		if (loc->limbo >= d->opts.batch_size && !ctx->priv.scan_due) {
-			ctx->priv.scan_due = true; /* a batch waits for the epoch */
+		if (!ctx->priv.scan_due) {
+			/* a full batch was retired: drive the epoch once (the scan ends
+			 * at the rotation that the advance brings, smr_debra_rotate) */
+			ctx->priv.scan_due = true;
 			smr_debra_refresh_fast(ctx);
 		}
 		return;
@@ -134,6 +136,7 @@ void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(
 				corrupt("smr_retire: out of memory for a retire block; cannot keep node %p safely", node);
 		}
 		loc->cur = nb;
+		loc->cur_aged = false;
 	}
 	smr_block_t *b = loc->cur;
 	smr_entry_t *e = &b->e[b->count++];

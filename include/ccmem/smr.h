@@ -54,9 +54,10 @@
  * passes (every empty_freq retires) once safe, by any thread's smr_poll, when
  * its thread unregisters (the nodes are handed to the domain, never leaked)
  * and at smr_domain_destroy.  Under DEBRA and DEBRA+ a thread drives the
- * epoch only while a batch or more of its nodes waits; a thread that retired
- * fewer and went idle gets them freed when other threads advance the epoch,
- * or by calling smr_poll (which advances it itself).
+ * epoch once for each full batch it retires, and while more than two batches
+ * of its nodes wait; a thread that retired fewer and went idle gets them
+ * freed when other threads advance the epoch, or by calling smr_poll (which
+ * advances it itself).
  *
  * What IBR requires of a data structure (like hazard eras): a thread must not
  * dereference a pointer it read out of a node that had already been unlinked
