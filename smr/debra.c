@@ -245,8 +245,10 @@ static void wait_for_room(smr_context_t *ctx)
 		if (e != ctx->priv.announced) {
 			size_t before = own_unfreed(ctx);
 			smr_debra_rotate(ctx, e);
-			/* release: still quiescent, at the observed epoch */
-			cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
+			/* release: still quiescent, at the observed epoch (a restarted
+			 * operation keeps its restart bit) */
+			uint64_t rbit = cc_atomic_load_relaxed_u64(&ctx->sh.announce) & SMR__RBIT;
+			cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT | rbit);
 			size_t budget = SIZE_MAX;
 			smr_free_ready(ctx, &budget);
 			if (own_unfreed(ctx) < before) {
@@ -385,16 +387,18 @@ static void handler(int sig, siginfo_t *info, void *uctx)
 	(void)info;
 	(void)uctx;
 	smr_context_t *ctx = smr__t_armed;
-	if (ctx == NULL || !ctx->priv.restartable)
+	if (ctx == NULL || !smr__restartable(ctx))
 		return; /* not in a restartable region: ignored; the sender waits */
-	ctx->priv.restartable = 0;
+	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
 	smr__t_armed = NULL;
 	t_jumped_signal = sig;
-	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
 	/* release: the slots stored in the region are visible to whoever sees
-	 * this thread quiescent (and so to every later reclaimer). */
-	cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
-	siglongjmp(*(sigjmp_buf *)(void *)ctx->priv.jb, 1);
+	 * this thread quiescent (and so to every later reclaimer).  The restart
+	 * bit keeps the operation open for smr__in_op until it is re-begun. */
+	cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT | SMR__RBIT);
+	if (ctx->priv.jb.regs[SMR__CP_PC] != 0)
+		smr_cp_jump(&ctx->priv.jb); /* smr__cp_arm's second return */
+	siglongjmp(*(sigjmp_buf *)(void *)ctx->priv.jb.sj, 1);
 }
 
 static pthread_mutex_t g_install_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -514,7 +518,6 @@ void smr_neutralize_leave(smr_context_t *ctx)
 
 void smr_neutralize_forget(smr_context_t *ctx)
 {
-	ctx->priv.restartable = 0;
 	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
 	if (smr__t_armed == ctx)
 		smr__t_armed = NULL;

@@ -226,6 +226,9 @@ bool smr_debra_over_cap(smr_context_t *ctx);
 /* DEBRA+: snapshot of every non-NULL protection slot into scratch; count. */
 size_t smr_slots_snapshot(smr_context_t *ctx);
 bool smr_slots_hold(const smr_context_t *ctx, size_t n, const void *node);
+/* DEBRA+: back to the checkpoint smr__cp_arm took in jb (smr/checkpoint.c;
+ * x86_64 only: elsewhere no checkpoint saves a resume address in regs). */
+void smr_cp_jump(const struct smr__jmp *jb) __attribute__((noreturn));
 /* DEBRA+: install the handler for `sig` (0 or -1 with errno). */
 int smr_neutralize_install(int sig);
 /* DEBRA+: registry side of unregistration (waits for in-flight signalers). */

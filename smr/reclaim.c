@@ -102,7 +102,7 @@ void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(
 {
 	if (node == NULL)
 		return;
-	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_retire: called inside a restartable region");
+	SMR__CHECK(ctx, !smr__restartable(ctx), "smr_retire: called inside a restartable region");
 	smr_hdr_t *h = smr_hdr_of(node);
 	uint64_t info = h->info;
 	if (CC_UNLIKELY(info >> SMR_HDR_SIZE_BITS != SMR_HDR_LIVE)) {
@@ -315,6 +315,6 @@ size_t smr_pass(smr_context_t *ctx, size_t budget, bool polling)
 size_t smr_poll(smr_context_t *ctx)
 {
 	SMR__CHECK_OWNER(ctx, "smr_poll");
-	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_poll: called inside a restartable region");
+	SMR__CHECK(ctx, !smr__restartable(ctx), "smr_poll: called inside a restartable region");
 	return smr_pass(ctx, ctx->priv.domain->opts.poll_chunk, true);
 }
