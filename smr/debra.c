@@ -361,6 +361,7 @@ static bool extract_slot_held(smr_context_t *ctx, smr_list_t *bag, smr_list_t *h
 			if (smr_slots_hold(ctx, n, smr_node_of(b->e[i].hdr))) {
 				if (dst->count == dst->cap)
 					dst = dst->next;
+				dst->fini_any |= b->fini_any;
 				dst->e[dst->count++] = b->e[i];
 			} else {
 				b->e[keep++] = b->e[i];

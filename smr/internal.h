@@ -61,6 +61,7 @@ typedef struct smr__block {
 	struct smr__block *next;
 	uint32_t count;
 	uint32_t cap;
+	uint32_t fini_any;              /* some entry has a fini (else the drain skips the test) */
 	uint64_t tag;                   /* DEBRA: epoch at seal; see the rules above */
 	uint64_t min_birth, max_retire; /* IBR: the union of the entries' intervals */
 	uint64_t max_birth;             /* IBR: the latest birth among the entries; min > max

@@ -82,9 +82,10 @@ static void retire_tick(smr_context_t *ctx, smr_local_t *loc)
 	}
 }
 
-/* Opens the inline path for the next retires: as many as the current block
- * has room for, and fewer than the retires left before the periodic work
- * (the retire that reaches it comes here). */
+/* Opens the inline path for the next retires: fewer than the current block
+ * has room for (the retire that fills it comes here, and seals it), and fewer
+ * than the retires left before the periodic work (the retire that reaches it
+ * comes here). */
 static void retire_grant(smr_context_t *ctx, smr_local_t *loc)
 {
 	smr_block_t *b = loc->cur;
@@ -93,7 +94,8 @@ static void retire_grant(smr_context_t *ctx, smr_local_t *loc)
 		return;
 	}
 	uint32_t room = b->cap - b->count;
-	uint32_t k = loc->tick - 1 < room ? loc->tick - 1 : room;
+	uint32_t fill = room > 0 ? room - 1 : 0;
+	uint32_t k = loc->tick - 1 < fill ? loc->tick - 1 : fill;
 	ctx->priv.rcur = loc->rbase = &b->e[b->count];
 	ctx->priv.rlimit = ctx->priv.rcur + k;
 }
@@ -142,10 +144,25 @@ void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(
 	smr_entry_t *e = &b->e[b->count++];
 	e->hdr = h;
 	e->fini = fini;
+	if (fini != NULL)
+		b->fini_any = 1;
 	/* priv.rcur follows the count while the block is current (smr_cur_count) */
 	ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = e + 1;
 	/* single writer (this thread), read by smr_domain_stats */
 	cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
+	if (b->count == b->cap) {
+		/* This retire filled the block (the grant stops the inline path one
+		 * entry short of it): filed now, and the next block taken now, so
+		 * that the next retires stay inline.  No block (ENOMEM): the next
+		 * retire tries again, with a pass first. */
+		file_sealed(ctx, smr_seal_current(ctx));
+		smr_block_t *nb = smr_block_get(ctx);
+		if (nb != NULL) {
+			loc->cur = nb;
+			loc->cur_aged = false;
+			ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = nb->e;
+		}
+	}
 	if (--loc->tick == 0)
 		retire_tick(ctx, loc);
 	retire_grant(ctx, loc);

@@ -440,6 +440,7 @@ struct smr__private {
 	 * (room in the current block and retires left before the periodic work);
 	 * both NULL when the thread has no current block */
 	struct smr__entry *rcur, *rlimit;
+	uint32_t rfini;                    /* an entry since the last fold has a fini */
 	uint64_t alloc_left;               /* IBR: allocations before this thread advances the epoch */
 	smr_scheme_t scheme;
 	uint32_t in_op;                    /* SMR_NONE; see smr__in_op */
@@ -719,6 +720,8 @@ static inline void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, vo
 			h->info = info ^ ((SMR__HDR_LIVE ^ SMR__HDR_RETIRED) << SMR__HDR_SIZE_BITS);
 			e->hdr = h;
 			e->fini = fini;
+			if (fini != NULL) /* folds away for smr_retire */
+				ctx->priv.rfini = 1;
 			ctx->priv.rcur = e + 1;
 			/* single writer (this thread), read by smr_domain_stats */
 			cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
