@@ -17,7 +17,9 @@
  *                   smr_protect costs two loads while the epoch has not moved.
  *   SMR_DEBRA       distributed epochs with a quiescent bit, three limbo bags
  *                   per thread and an amortised scan of one other thread per
- *                   operation (Brown, PODC 2015).  The cheapest read side.
+ *                   operation while the thread drives the epoch (once per
+ *                   full batch it retires; Brown, PODC 2015).  The cheapest
+ *                   read side.
  *                   NOT bounded: a thread that stops inside an operation
  *                   stops the epoch, and every node retired after that waits
  *                   (the test suite shows the growth).
