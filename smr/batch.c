@@ -19,6 +19,7 @@ static void block_reset(smr_block_t *b)
 {
 	b->next = NULL;
 	b->count = 0;
+	b->fini_any = 0;
 	b->tag = SMR_TAG_SAFE;
 	b->min_birth = UINT64_MAX;
 	b->max_birth = 0;
@@ -112,6 +113,10 @@ bool smr_block_drain(smr_context_t *freer, smr_block_t *b, size_t *budget, size_
 		 * feeds statistics).  The gate is read once for the batch, as any
 		 * reader of it may lag (alloc.h: every path frees correctly in every
 		 * mode the gate can lag behind). */
+		if (!b->fini_any) {
+			while (e != stop)
+				mi_free((--e)->hdr);
+		}
 		while (e != stop) {
 			--e;
 			if (e->fini)
@@ -140,6 +145,8 @@ void smr_retire_fold(smr_context_t *ctx)
 	loc->tick -= (uint32_t)(ctx->priv.rcur - loc->rbase);
 	loc->rbase = ctx->priv.rcur;
 	b->count = (uint32_t)(ctx->priv.rcur - b->e);
+	b->fini_any |= ctx->priv.rfini;
+	ctx->priv.rfini = 0;
 }
 
 smr_block_t *smr_seal_current(smr_context_t *ctx)

@@ -49,8 +49,19 @@ void smr_debra_rotate(smr_context_t *ctx, uint64_t epoch)
 	uint64_t now = cc_atomic_load_acquire_u64(ctx->priv.epoch);
 	if (now > epoch)
 		epoch = now;
-	/* The block being filled belongs to the bag of the stint that ends now. */
-	smr_block_t *b = smr_seal_current(ctx);
+	/* The block being filled goes to the bag of the stint that ends now if
+	 * it was already open when the previous stint ended; otherwise it stays
+	 * open, its nodes filed later with a later stint's bag (which waits for
+	 * more epoch changes: safe), so that a rotation soon after a block was
+	 * taken does not seal a block of one or two nodes.  A block is sealed at
+	 * the latest by the second rotation after it was opened. */
+	smr_block_t *b = NULL;
+	if (loc->cur != NULL) {
+		if (loc->cur_aged)
+			b = smr_seal_current(ctx);
+		else
+			loc->cur_aged = true;
+	}
 	if (d->opts.empty_freq == 0) {
 		if (b)
 			smr_shared_push(d, b); /* dedicated reclaimers free it */
@@ -76,9 +87,11 @@ void smr_debra_rotate(smr_context_t *ctx, uint64_t epoch)
 		 * limbo for three more epoch changes, which is safe. */
 	}
 	ctx->priv.announced = epoch;
-	/* Scan (to advance the epoch) while a batch or more waits in the bags, so
-	 * a lone thread does not advance the epoch at every operation. */
-	ctx->priv.scan_due = loc->limbo >= d->opts.batch_size;
+	/* A thread drives the epoch once per full batch it retires (file_sealed
+	 * sets scan_due, this rotation ends it) and while more than two batches
+	 * wait in its bags (a thread that stopped retiring): one advance per
+	 * batch keeps a lone thread from rotating at every operation. */
+	ctx->priv.scan_due = smr_debra_limbo_high(loc, d);
 	loc->check_next = 0;
 	smr_debra_refresh_fast(ctx);
 }
@@ -112,8 +125,10 @@ static bool advance(smr_domain_t *d, uint64_t epoch)
 static void maybe_neutralize(smr_context_t *ctx, smr_context_t *target, unsigned idx, uint64_t epoch);
 static void send_signal(smr_context_t *ctx, smr_context_t *target, unsigned idx, uint64_t epoch);
 
-/* One check of the amortised scan, for a thread that announced `epoch`. */
-static void check_one(smr_context_t *ctx, uint64_t epoch)
+/* One check of the amortised scan at `epoch`, the epoch this thread last
+ * observed (its own record is skipped: the caller is quiescent or announces
+ * `epoch`).  True when it advanced the epoch. */
+static bool check_one(smr_context_t *ctx, uint64_t epoch)
 {
 	smr_domain_t *d = ctx->priv.domain;
 	smr_local_t *loc = smr_local(ctx);
@@ -130,12 +145,12 @@ static void check_one(smr_context_t *ctx, uint64_t epoch)
 		}
 		if (ctx->priv.scheme == SMR_DEBRA_PLUS)
 			maybe_neutralize(ctx, r, loc->check_next, epoch);
-		return; /* blocked: look at the same thread next time */
+		return false; /* blocked: look at the same thread next time */
 	}
-	if (loc->check_next >= hwm) {
-		advance(d, epoch);
-		loc->check_next = 0;
-	}
+	if (loc->check_next < hwm)
+		return false;
+	loc->check_next = 0;
+	return advance(d, epoch);
 }
 
 /* After a full fence, the first registered thread that holds `epoch` back
@@ -230,8 +245,10 @@ static void wait_for_room(smr_context_t *ctx)
 		if (e != ctx->priv.announced) {
 			size_t before = own_unfreed(ctx);
 			smr_debra_rotate(ctx, e);
-			/* release: still quiescent, at the observed epoch */
-			cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
+			/* release: still quiescent, at the observed epoch (a restarted
+			 * operation keeps its restart bit) */
+			uint64_t rbit = cc_atomic_load_relaxed_u64(&ctx->sh.announce) & SMR__RBIT;
+			cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT | rbit);
 			size_t budget = SIZE_MAX;
 			smr_free_ready(ctx, &budget);
 			if (own_unfreed(ctx) < before) {
@@ -263,13 +280,19 @@ void smr__debra_begin_slow(smr_context_t *ctx, uint64_t epoch)
 		smr_debra_rotate(ctx, epoch);
 		epoch = ctx->priv.announced; /* the rotation may have read a newer one */
 	}
+	/* The scan's check runs while this thread is still quiescent (its own
+	 * record is skipped either way); an advance it makes is observed at
+	 * once, so the rotation it brings costs no second slow begin. */
+	if (ctx->priv.scan_due && ++ctx->priv.scan_count >= ctx->priv.scan_every) {
+		ctx->priv.scan_count = 0;
+		if (check_one(ctx, epoch)) {
+			smr_debra_rotate(ctx, epoch + 2); /* reads the epoch again itself */
+			epoch = ctx->priv.announced;
+		}
+	}
 	/* the announcement (quiescent bit clear), then a full fence before the
 	 * first shared load; pairs with the scanners' fences. */
 	cc_atomic_store_fence_u64(&ctx->sh.announce, epoch);
-	if (ctx->priv.scan_due && ++ctx->priv.scan_count >= ctx->priv.scan_every) {
-		ctx->priv.scan_count = 0;
-		check_one(ctx, epoch);
-	}
 	smr_debra_refresh_fast(ctx);
 }
 
@@ -338,6 +361,7 @@ static bool extract_slot_held(smr_context_t *ctx, smr_list_t *bag, smr_list_t *h
 			if (smr_slots_hold(ctx, n, smr_node_of(b->e[i].hdr))) {
 				if (dst->count == dst->cap)
 					dst = dst->next;
+				dst->fini_any |= b->fini_any;
 				dst->e[dst->count++] = b->e[i];
 			} else {
 				b->e[keep++] = b->e[i];
@@ -364,16 +388,18 @@ static void handler(int sig, siginfo_t *info, void *uctx)
 	(void)info;
 	(void)uctx;
 	smr_context_t *ctx = smr__t_armed;
-	if (ctx == NULL || !ctx->priv.restartable)
+	if (ctx == NULL || !smr__restartable(ctx))
 		return; /* not in a restartable region: ignored; the sender waits */
-	ctx->priv.restartable = 0;
+	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
 	smr__t_armed = NULL;
 	t_jumped_signal = sig;
-	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
 	/* release: the slots stored in the region are visible to whoever sees
-	 * this thread quiescent (and so to every later reclaimer). */
-	cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
-	siglongjmp(*(sigjmp_buf *)(void *)ctx->priv.jb, 1);
+	 * this thread quiescent (and so to every later reclaimer).  The restart
+	 * bit keeps the operation open for smr__in_op until it is re-begun. */
+	cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT | SMR__RBIT);
+	if (ctx->priv.jb.regs[SMR__CP_PC] != 0)
+		smr_cp_jump(&ctx->priv.jb); /* smr__cp_arm's second return */
+	siglongjmp(*(sigjmp_buf *)(void *)ctx->priv.jb.sj, 1);
 }
 
 static pthread_mutex_t g_install_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -493,7 +519,6 @@ void smr_neutralize_leave(smr_context_t *ctx)
 
 void smr_neutralize_forget(smr_context_t *ctx)
 {
-	ctx->priv.restartable = 0;
 	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
 	if (smr__t_armed == ctx)
 		smr__t_armed = NULL;

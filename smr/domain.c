@@ -179,6 +179,13 @@ static void hand_off(smr_context_t *ctx)
 	smr_block_t *b = smr_seal_current(ctx);
 	if (b)
 		smr_list_push(&loc->sealed, b);
+	if (loc->cur != NULL) {
+		/* an empty current block (taken when the last one filled) goes back
+		 * to the record's pool, which outlives the registration */
+		smr_block_put(ctx, loc->cur);
+		loc->cur = NULL;
+		ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = NULL;
+	}
 	/* A DEBRA bag's blocks carry their seal epochs (smr_seal_current): the
 	 * domain frees them once epoch >= tag + 4.  Ready blocks are safe. */
 	for (int i = 0; i < 3; i++)

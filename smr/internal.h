@@ -61,6 +61,7 @@ typedef struct smr__block {
 	struct smr__block *next;
 	uint32_t count;
 	uint32_t cap;
+	uint32_t fini_any;              /* some entry has a fini (else the drain skips the test) */
 	uint64_t tag;                   /* DEBRA: epoch at seal; see the rules above */
 	uint64_t min_birth, max_retire; /* IBR: the union of the entries' intervals */
 	uint64_t max_birth;             /* IBR: the latest birth among the entries; min > max
@@ -83,6 +84,7 @@ typedef struct smr__local {
 	smr_block_t *cur;        /* the block being filled; its count is stale while it is
 	                            current: priv.rcur is the next entry (smr_cur_count) */
 	smr_entry_t *rbase;      /* priv.rcur when the fast path last got its grant */
+	bool cur_aged;           /* DEBRA: cur was already current at the last rotation */
 	smr_list_t bag[3];       /* DEBRA limbo bags (sealed blocks) */
 	unsigned cur_bag;
 	smr_list_t sealed;       /* IBR (and NONE): sealed blocks, oldest first */
@@ -207,6 +209,13 @@ bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t 
 
 /* ---- debra.c ------------------------------------------------------------------------------ */
 
+/* Limbo nodes (sealed, in the bags) above which a DEBRA thread keeps
+ * driving the epoch after a rotation: more than two batches (one thread
+ * alone holds two full bags between its advances). */
+static inline bool smr_debra_limbo_high(const smr_local_t *loc, const smr_domain_t *d)
+{
+	return loc->limbo > 2 * (size_t)d->opts.batch_size;
+}
 /* One full scan of every announcement and, if all allow it, an advance. */
 bool smr_debra_try_advance(smr_context_t *ctx);
 /* Rotates the limbo bags after an observed epoch change. */
@@ -218,6 +227,9 @@ bool smr_debra_over_cap(smr_context_t *ctx);
 /* DEBRA+: snapshot of every non-NULL protection slot into scratch; count. */
 size_t smr_slots_snapshot(smr_context_t *ctx);
 bool smr_slots_hold(const smr_context_t *ctx, size_t n, const void *node);
+/* DEBRA+: back to the checkpoint smr__cp_arm took in jb (smr/checkpoint.c;
+ * x86_64 only: elsewhere no checkpoint saves a resume address in regs). */
+void smr_cp_jump(const struct smr__jmp *jb) __attribute__((noreturn));
 /* DEBRA+: install the handler for `sig` (0 or -1 with errno). */
 int smr_neutralize_install(int sig);
 /* DEBRA+: registry side of unregistration (waits for in-flight signalers). */

@@ -44,8 +44,10 @@ static void file_sealed(smr_context_t *ctx, smr_block_t *b)
 	if (ctx->priv.scheme == SMR_DEBRA || ctx->priv.scheme == SMR_DEBRA_PLUS) {
 		smr_list_push(&loc->bag[loc->cur_bag], b);
 		loc->limbo += b->count;
-		if (loc->limbo >= d->opts.batch_size && !ctx->priv.scan_due) {
-			ctx->priv.scan_due = true; /* a batch waits for the epoch */
+		if (!ctx->priv.scan_due) {
+			/* a full batch was retired: drive the epoch once (the scan ends
+			 * at the rotation that the advance brings, smr_debra_rotate) */
+			ctx->priv.scan_due = true;
 			smr_debra_refresh_fast(ctx);
 		}
 		return;
@@ -80,9 +82,10 @@ static void retire_tick(smr_context_t *ctx, smr_local_t *loc)
 	}
 }
 
-/* Opens the inline path for the next retires: as many as the current block
- * has room for, and fewer than the retires left before the periodic work
- * (the retire that reaches it comes here). */
+/* Opens the inline path for the next retires: fewer than the current block
+ * has room for (the retire that fills it comes here, and seals it), and fewer
+ * than the retires left before the periodic work (the retire that reaches it
+ * comes here). */
 static void retire_grant(smr_context_t *ctx, smr_local_t *loc)
 {
 	smr_block_t *b = loc->cur;
@@ -91,7 +94,8 @@ static void retire_grant(smr_context_t *ctx, smr_local_t *loc)
 		return;
 	}
 	uint32_t room = b->cap - b->count;
-	uint32_t k = loc->tick - 1 < room ? loc->tick - 1 : room;
+	uint32_t fill = room > 0 ? room - 1 : 0;
+	uint32_t k = loc->tick - 1 < fill ? loc->tick - 1 : fill;
 	ctx->priv.rcur = loc->rbase = &b->e[b->count];
 	ctx->priv.rlimit = ctx->priv.rcur + k;
 }
@@ -100,7 +104,7 @@ void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(
 {
 	if (node == NULL)
 		return;
-	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_retire: called inside a restartable region");
+	SMR__CHECK(ctx, !smr__restartable(ctx), "smr_retire: called inside a restartable region");
 	smr_hdr_t *h = smr_hdr_of(node);
 	uint64_t info = h->info;
 	if (CC_UNLIKELY(info >> SMR_HDR_SIZE_BITS != SMR_HDR_LIVE)) {
@@ -134,15 +138,31 @@ void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(
 				corrupt("smr_retire: out of memory for a retire block; cannot keep node %p safely", node);
 		}
 		loc->cur = nb;
+		loc->cur_aged = false;
 	}
 	smr_block_t *b = loc->cur;
 	smr_entry_t *e = &b->e[b->count++];
 	e->hdr = h;
 	e->fini = fini;
+	if (fini != NULL)
+		b->fini_any = 1;
 	/* priv.rcur follows the count while the block is current (smr_cur_count) */
 	ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = e + 1;
 	/* single writer (this thread), read by smr_domain_stats */
 	cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
+	if (b->count == b->cap) {
+		/* This retire filled the block (the grant stops the inline path one
+		 * entry short of it): filed now, and the next block taken now, so
+		 * that the next retires stay inline.  No block (ENOMEM): the next
+		 * retire tries again, with a pass first. */
+		file_sealed(ctx, smr_seal_current(ctx));
+		smr_block_t *nb = smr_block_get(ctx);
+		if (nb != NULL) {
+			loc->cur = nb;
+			loc->cur_aged = false;
+			ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = nb->e;
+		}
+	}
 	if (--loc->tick == 0)
 		retire_tick(ctx, loc);
 	retire_grant(ctx, loc);
@@ -312,6 +332,6 @@ size_t smr_pass(smr_context_t *ctx, size_t budget, bool polling)
 size_t smr_poll(smr_context_t *ctx)
 {
 	SMR__CHECK_OWNER(ctx, "smr_poll");
-	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_poll: called inside a restartable region");
+	SMR__CHECK(ctx, !smr__restartable(ctx), "smr_poll: called inside a restartable region");
 	return smr_pass(ctx, ctx->priv.domain->opts.poll_chunk, true);
 }

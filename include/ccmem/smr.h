@@ -17,7 +17,9 @@
  *                   smr_protect costs two loads while the epoch has not moved.
  *   SMR_DEBRA       distributed epochs with a quiescent bit, three limbo bags
  *                   per thread and an amortised scan of one other thread per
- *                   operation (Brown, PODC 2015).  The cheapest read side.
+ *                   operation while the thread drives the epoch (once per
+ *                   full batch it retires; Brown, PODC 2015).  The cheapest
+ *                   read side.
  *                   NOT bounded: a thread that stops inside an operation
  *                   stops the epoch, and every node retired after that waits
  *                   (the test suite shows the growth).
@@ -54,9 +56,10 @@
  * passes (every empty_freq retires) once safe, by any thread's smr_poll, when
  * its thread unregisters (the nodes are handed to the domain, never leaked)
  * and at smr_domain_destroy.  Under DEBRA and DEBRA+ a thread drives the
- * epoch only while a batch or more of its nodes waits; a thread that retired
- * fewer and went idle gets them freed when other threads advance the epoch,
- * or by calling smr_poll (which advances it itself).
+ * epoch once for each full batch it retires, and while more than two batches
+ * of its nodes wait; a thread that retired fewer and went idle gets them
+ * freed when other threads advance the epoch, or by calling smr_poll (which
+ * advances it itself).
  *
  * What IBR requires of a data structure (like hazard eras): a thread must not
  * dereference a pointer it read out of a node that had already been unlinked
@@ -283,9 +286,18 @@ int smr_scheme_parse(const char *name, smr_scheme_t *out);
  * must be re-initialised after the checkpoint (or be volatile).  A later read
  * phase in the same operation takes another smr_checkpoint.
  *
- * smr_checkpoint calls sigsetjmp in the caller's frame: the caller's source
- * needs POSIX (GNU C's default; with -std=c11 define _POSIX_C_SOURCE 200809L
- * before any include).  Including this header alone needs nothing.
+ * smr_checkpoint saves the caller's frame for the jump back: on x86_64 (ELF,
+ * no sanitizer, no CET) a call of 14 instructions to smr__cp_arm, which also
+ * opens the region; elsewhere sigsetjmp, which needs POSIX (GNU C's default;
+ * with -std=c11 define _POSIX_C_SOURCE 200809L before any include).  Both
+ * return twice, so the compiler keeps the caller's locals that live across
+ * the checkpoint in memory (a few more loads in that function under every
+ * scheme, unless SMR_SCHEME folds the checkpoint away).  Including this
+ * header alone needs nothing.
+ *
+ * Cost under DEBRA+, per operation, beyond DEBRA's: the checkpoint call, one
+ * store per smr_reserve, one store at smr_write_phase, and at smr_end_op the
+ * SMR_SLOTS slot stores and the armed-context clear.
  *
  * A thread that has no armed checkpoint (outside the region, or under another
  * scheme) is never jumped: the signal is ignored and the thread is waited for.
@@ -297,16 +309,57 @@ int smr_scheme_parse(const char *name, smr_scheme_t *out);
 #else
 #define SMR__SCHEME(ctx) ((ctx)->priv.scheme)
 #endif
+/* The x86_64 checkpoint (smr/checkpoint.c): smr__cp_arm(ctx) saves the
+ * registers a function call preserves, the stack pointer and the return
+ * address into ctx->priv.jb, then opens the restartable
+ * region as smr__arm does, and returns.  When the neutralisation handler
+ * jumps back, it returns a second time, after smr__restarted has begun the
+ * operation again and the region has been re-armed: the caller's code is one
+ * call.  Declared returns_twice, as sigsetjmp is, so the compiler keeps every
+ * local that lives across it where the jump finds it.  14 instructions
+ * (sigsetjmp alone: 23, plus the test and the arming in the caller; no pointer
+ * mangling or signal mask here: the jump never leaves the thread's own stack,
+ * and the restart path unblocks the signal itself).  Used where the caller is
+ * compiled for x86_64 ELF without a sanitizer (their interceptors must see
+ * every jump) and without CET (a jump would have to unwind the shadow stack
+ * and land on an end-branch); sigsetjmp elsewhere, or with
+ * SMR_NO_FAST_CHECKPOINT defined. */
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(SMR_NO_FAST_CHECKPOINT)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(__SANITIZE_HWADDRESS__)
+#define SMR__CP_FAST 0
+#elif defined(__CET__)
+#define SMR__CP_FAST 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer) ||      \
+    __has_feature(hwaddress_sanitizer) || __has_feature(dataflow_sanitizer)
+#define SMR__CP_FAST 0
+#endif
+#endif
+#ifndef SMR__CP_FAST
+#define SMR__CP_FAST 1
+#endif
+#else
+#define SMR__CP_FAST 0
+#endif
 #define smr_checkpoint(ctx) smr__checkpoint_as((ctx), SMR__SCHEME(ctx))
+#if SMR__CP_FAST
+#define smr__checkpoint_as(ctx, scheme)                                                                \
+	do {                                                                                               \
+		if ((scheme) == SMR_DEBRA_PLUS)                                                                \
+			smr__cp_arm(ctx); /* saves, arms; a restart returns here again, re-begun */                \
+	} while (0)
+#else
 #define smr__checkpoint_as(ctx, scheme)                                                                \
 	do {                                                                                               \
 		smr_context_t *smr_cp_ = (ctx);                                                                \
 		if ((scheme) == SMR_DEBRA_PLUS) {                                                              \
-			if (sigsetjmp(*(sigjmp_buf *)(void *)smr_cp_->priv.jb, 0) != 0)                            \
+			smr_cp_->priv.jb.regs[SMR__CP_PC] = 0; /* the handler siglongjmps */                       \
+			if (sigsetjmp(*(sigjmp_buf *)(void *)smr_cp_->priv.jb.sj, 0) != 0)                         \
 				smr__restarted(smr_cp_);                                                               \
 			smr__arm(smr_cp_);                                                                         \
 		}                                                                                              \
 	} while (0)
+#endif
 
 /* Publishes `node` in protection slot `slot` (< SMR_SLOTS): reclaimers keep it
  * even after this thread is neutralised, until smr_release or smr_end_op.
@@ -324,8 +377,27 @@ static inline bool smr_in_restartable(const smr_context_t *ctx);
 /* ---- internals of the inline paths (not for direct use) ---------------------- */
 
 #define SMR__JMPBUF_BYTES 256
+
+/* DEBRA+: what smr_checkpoint saved.  regs[SMR__CP_PC] != 0: regs holds
+ * rbx, rbp, r12-r15, the stack pointer and the resume address, saved by
+ * smr__cp_arm (x86_64); 0: sj holds a sigjmp_buf (kept as bytes so that
+ * including this header needs no POSIX feature macro; smr/debra.c asserts
+ * the size).  The handler jumps the way the last checkpoint saved. */
+#define SMR__CP_PC 7
+struct smr__jmp {
+	uint64_t regs[8];
+	_Alignas(16) unsigned char sj[SMR__JMPBUF_BYTES];
+};
+
+#if SMR__CP_FAST
+void smr__cp_arm(smr_context_t *ctx) __attribute__((returns_twice));
+#endif
 #define SMR__INACTIVE UINT64_MAX
 #define SMR__QBIT ((uint64_t)1)
+/* DEBRA+: set with SMR__QBIT by the handler in an operation it restarts (the
+ * thread is quiescent and still inside the operation); cleared by the next
+ * announcement.  Epochs never reach it. */
+#define SMR__RBIT ((uint64_t)1 << 63)
 
 struct smr__block;
 struct smr__list {
@@ -340,7 +412,8 @@ struct smr__shared {
 	void *slots[SMR_SLOTS];     /* DEBRA+ protection slots */
 	uint32_t state;             /* registry state, see smr/internal.h */
 	uint32_t signalers;         /* DEBRA+: senders between check and pthread_kill */
-	uint32_t neutralizable;     /* DEBRA+: 1 while in a restartable region (advisory) */
+	uint32_t neutralizable;     /* DEBRA+: 1 while in a restartable region: the handler's
+	                               test (same thread), advisory for senders */
 	uint64_t generation;        /* bumped at each registration of this record */
 	pthread_t thread;           /* the owner, for pthread_kill */
 } __attribute__((aligned(CC_CACHE_LINE_SIZE)));
@@ -375,10 +448,10 @@ struct smr__private {
 	 * (room in the current block and retires left before the periodic work);
 	 * both NULL when the thread has no current block */
 	struct smr__entry *rcur, *rlimit;
+	uint32_t rfini;                    /* an entry since the last fold has a fini */
 	uint64_t alloc_left;               /* IBR: allocations before this thread advances the epoch */
 	smr_scheme_t scheme;
-	uint32_t in_op;                    /* SMR_NONE and SMR_DEBRA_PLUS; see smr__in_op */
-	volatile sig_atomic_t restartable; /* DEBRA+: read by the signal handler */
+	uint32_t in_op;                    /* SMR_NONE; see smr__in_op */
 	uint64_t *epoch;                   /* &domain->epoch */
 	smr_domain_t *domain;
 	uint64_t upper;                    /* IBR: cached reservation upper bound */
@@ -387,10 +460,7 @@ struct smr__private {
 	                                      its fast path, SMR__QBIT (no epoch) otherwise */
 	unsigned scan_every, scan_count;   /* DEBRA: amortised scan */
 	bool scan_due;                     /* DEBRA: there is something to reclaim */
-	uint32_t slots_used;               /* DEBRA+: bit mask of reserved slots */
-	/* DEBRA+: the checkpoint, a sigjmp_buf (kept as bytes so that including
-	 * this header needs no POSIX feature macro; smr/debra.c asserts the size) */
-	_Alignas(16) unsigned char jb[SMR__JMPBUF_BYTES];
+	struct smr__jmp jb; /* DEBRA+: the checkpoint */
 };
 
 struct smr_context {
@@ -409,36 +479,47 @@ void smr__restarted(smr_context_t *ctx);
 void smr__debug_fail(const smr_context_t *ctx, const char *what) __attribute__((noreturn));
 void smr__scheme_mismatch(const smr_context_t *ctx, smr_scheme_t compiled) __attribute__((noreturn));
 
-/* DEBRA+: the context whose checkpoint is armed on this thread (NULL when no
- * restartable region is open): what the signal handler acts on. */
+/* DEBRA+: the context of this thread's last checkpoint, until the end of that
+ * operation (NULL outside DEBRA+ operations): what the signal handler acts on,
+ * if its region is still open (sh.neutralizable). */
 extern _Thread_local smr_context_t *smr__t_armed __attribute__((tls_model("initial-exec")));
 
-/* Opens the restartable region (smr_checkpoint, after sigsetjmp). */
+/* Opens the restartable region (smr_checkpoint, after the jump buffer is
+ * saved; smr/checkpoint.c does the same stores in smr__cp_arm).  The handler runs on this thread and acts only while the flag is
+ * set: compiler barriers order the stores against it. */
 static inline void smr__arm(smr_context_t *ctx)
 {
 	smr__t_armed = ctx;
 	cc_atomic_compiler_barrier(); /* t_armed before the flag, for the handler */
-	ctx->priv.restartable = 1;
+	/* relaxed: the handler reads it on this thread; senders read it as advice */
+	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 1);
 	cc_atomic_compiler_barrier(); /* the flag before the first read of the region */
-	cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 1); /* advisory, for waiting senders */
 }
 
 /* Whether an operation is open.  Derived from the published state, so the
- * hot paths keep no extra flag: IBR's lower bound, DEBRA's quiescent bit
- * for DEBRA; NONE and DEBRA+ keep a flag (the DEBRA+ handler sets the
- * quiescent bit of an operation it restarts).  Any thread may ask
- * (smr_domain_destroy does). */
+ * hot paths keep no extra flag: IBR's lower bound, DEBRA's quiescent bit,
+ * DEBRA+'s quiescent bit unless the restart bit is set with it (the handler
+ * makes a restarted operation quiescent); NONE keeps a flag.  Any thread may
+ * ask (smr_domain_destroy does). */
 static inline bool smr__in_op(const smr_context_t *ctx)
 {
 	switch (ctx->priv.scheme) {
 	case SMR_IBR:
 		return cc_atomic_load_relaxed_u64(&ctx->sh.lower) != SMR__INACTIVE;
 	case SMR_DEBRA:
-		return (cc_atomic_load_relaxed_u64(&ctx->sh.announce) & SMR__QBIT) == 0;
-	default: /* NONE; and DEBRA+, whose handler sets the quiescent bit in the
-	            middle of an operation it restarts */
+	case SMR_DEBRA_PLUS: {
+		uint64_t a = cc_atomic_load_relaxed_u64(&ctx->sh.announce);
+		return (a & SMR__QBIT) == 0 || (a & SMR__RBIT) != 0;
+	}
+	default:
 		return cc_atomic_load_relaxed_u32(&ctx->priv.in_op) != 0;
 	}
+}
+
+/* DEBRA+: true between smr_checkpoint and smr_write_phase (or smr_end_op). */
+static inline bool smr__restartable(const smr_context_t *ctx)
+{
+	return cc_atomic_load_relaxed_u32(&ctx->sh.neutralizable) != 0;
 }
 
 #if SMR_DEBUG
@@ -477,8 +558,6 @@ static inline void smr__begin_op_as(smr_context_t *ctx, smr_scheme_t scheme)
 	}
 	case SMR_DEBRA:
 	case SMR_DEBRA_PLUS: {
-		if (scheme == SMR_DEBRA_PLUS)
-			cc_atomic_store_relaxed_u32(&ctx->priv.in_op, 1);
 		/* acquire: pairs with the advancing CAS on the epoch. */
 		uint64_t e = cc_atomic_load_acquire_u64(ctx->priv.epoch);
 		/* one compare: a new epoch, or a scan due, or back-pressure, makes
@@ -514,20 +593,17 @@ static inline void smr__end_op_as(smr_context_t *ctx, smr_scheme_t scheme)
 		break;
 	case SMR_DEBRA_PLUS:
 		smr__write_phase_as(ctx, scheme); /* closes the region, if still open */
-		if (ctx->priv.slots_used) {
-			/* release: the operation's reads of the reserved nodes happen
-			 * before a reclaimer that sees the slot empty frees them.  Only
-			 * the slots this operation used. */
-			for (uint32_t used = ctx->priv.slots_used; used != 0; used &= used - 1)
-				cc_atomic_store_release_ptr(&ctx->sh.slots[__builtin_ctz(used)], NULL);
-			ctx->priv.slots_used = 0;
-		}
+		smr__t_armed = NULL; /* the handler never follows a context that may go */
+		/* release: the operation's reads of the reserved nodes happen before
+		 * a reclaimer that sees the slot empty frees them.  Every slot, one
+		 * plain store each on x86 (cheaper than tracking the used ones). */
+		for (unsigned i = 0; i < SMR_SLOTS; i++)
+			cc_atomic_store_release_ptr(&ctx->sh.slots[i], NULL);
 		/* fallthrough */
 	case SMR_DEBRA:
-		/* release: pairs with the advancer's acquire load of the announcement. */
+		/* release: pairs with the advancer's acquire load of the announcement
+		 * (also clears DEBRA+'s restart bit). */
 		cc_atomic_store_release_u64(&ctx->sh.announce, ctx->priv.announced | SMR__QBIT);
-		if (scheme == SMR_DEBRA_PLUS)
-			cc_atomic_store_release_u32(&ctx->priv.in_op, 0);
 		break;
 	default:
 		cc_atomic_store_relaxed_u32(&ctx->priv.in_op, 0);
@@ -560,10 +636,6 @@ static inline void smr__reserve_as(smr_context_t *ctx, unsigned slot, void *node
 	SMR__CHECK(ctx, smr__in_op(ctx), "smr_reserve: called outside an operation");
 	if (scheme != SMR_DEBRA_PLUS)
 		return;
-	/* the bit first: a restart between the two must not leave a slot that
-	 * smr_end_op does not clear */
-	ctx->priv.slots_used |= 1u << slot;
-	cc_atomic_compiler_barrier();
 	/* relaxed: while the thread is not quiescent the epoch protects the node;
 	 * the handler's release store of the quiescent bit publishes the slot
 	 * before any reclaimer can count this thread as quiescent. */
@@ -576,26 +648,25 @@ static inline void smr_release(smr_context_t *ctx, unsigned slot)
 	if (SMR__SCHEME(ctx) != SMR_DEBRA_PLUS)
 		return;
 	cc_atomic_store_release_ptr(&ctx->sh.slots[slot], NULL);
-	ctx->priv.slots_used &= ~(1u << slot);
 }
 
 static inline void smr__write_phase_as(smr_context_t *ctx, smr_scheme_t scheme)
 {
 	SMR__CHECK(ctx, smr__in_op(ctx), "smr_write_phase: called outside an operation");
-	if (scheme == SMR_DEBRA_PLUS && ctx->priv.restartable) {
-		ctx->priv.restartable = 0;
-		/* the handler runs on this thread: a compiler barrier keeps every
-		 * write of the write phase after the flag. */
-		cc_atomic_compiler_barrier();
-		smr__t_armed = NULL; /* the handler never follows a stale context */
-		/* relaxed, advisory: senders stop waiting for this thread. */
+	if (scheme == SMR_DEBRA_PLUS) {
+		/* Unconditional (a store is cheaper than a test and a branch).
+		 * relaxed: the handler runs on this thread and ignores a signal once
+		 * the flag is clear; senders take it as advice.  A compiler barrier
+		 * keeps every write of the write phase after it.  smr__t_armed may
+		 * still name this context: smr_end_op clears it. */
 		cc_atomic_store_relaxed_u32(&ctx->sh.neutralizable, 0);
+		cc_atomic_compiler_barrier();
 	}
 }
 
 static inline bool smr_in_restartable(const smr_context_t *ctx)
 {
-	return ctx->priv.restartable != 0;
+	return ctx->priv.scheme == SMR_DEBRA_PLUS && smr__restartable(ctx);
 }
 
 static inline void smr_begin_op(smr_context_t *ctx)
@@ -621,7 +692,7 @@ static inline void smr_write_phase(smr_context_t *ctx) { smr__write_phase_as(ctx
 
 static inline void *smr_alloc(smr_context_t *ctx, size_t size)
 {
-	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_alloc: called inside a restartable region");
+	SMR__CHECK(ctx, !smr__restartable(ctx), "smr_alloc: called inside a restartable region");
 	if (CC_UNLIKELY(size - 1 >= SMR__ALLOC_MAX))
 		return smr__alloc_slow(ctx, size); /* size 0 or too large: errno */
 	/* the header, then the node, in whole 16-byte units */
@@ -642,7 +713,7 @@ static inline void *smr_alloc(smr_context_t *ctx, size_t size)
 
 static inline void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, void (*fini)(void *node))
 {
-	SMR__CHECK(ctx, !ctx->priv.restartable, "smr_retire: called inside a restartable region");
+	SMR__CHECK(ctx, !smr__restartable(ctx), "smr_retire: called inside a restartable region");
 	SMR__CHECK(ctx, node == NULL || ((struct smr__hdr *)node - 1)->info >> SMR__HDR_SIZE_BITS != SMR__HDR_LIVE ||
 	                    (((struct smr__hdr *)node - 1)->info & SMR__HDR_SIZE_MASK) == size,
 	           "smr_retire: size differs from the one given to smr_alloc");
@@ -657,6 +728,8 @@ static inline void smr_retire_cb(smr_context_t *ctx, void *node, size_t size, vo
 			h->info = info ^ ((SMR__HDR_LIVE ^ SMR__HDR_RETIRED) << SMR__HDR_SIZE_BITS);
 			e->hdr = h;
 			e->fini = fini;
+			if (fini != NULL) /* folds away for smr_retire */
+				ctx->priv.rfini = 1;
 			ctx->priv.rcur = e + 1;
 			/* single writer (this thread), read by smr_domain_stats */
 			cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
