@@ -651,6 +651,67 @@ START_TEST(ibr_shared_pass_fresh_snapshot)
 END_TEST
 
 
+/* IBR: a node allocated inside an operation after the epoch moved past the
+ * operation's reservation stays protected for the rest of the operation,
+ * though another thread unlinks, retires and polls it at once (smr_alloc
+ * raises the reservation to the node's birth). */
+static node_t *g_fresh;
+static atomic_int g_fresh_phase;
+
+static void fresh_wait(int phase)
+{
+	while (atomic_load(&g_fresh_phase) != phase)
+		sched_yield();
+}
+
+static void *fresh_retirer(void *arg)
+{
+	smr_context_t *b = smr_thread_register(arg);
+	ck_assert_ptr_nonnull(b);
+	fresh_wait(1);
+	churn(b, 20000); /* the epoch moves on past the other thread's reservation */
+	atomic_store(&g_fresh_phase, 2);
+	fresh_wait(3);
+	node_t *x = __atomic_exchange_n(&g_fresh, NULL, __ATOMIC_SEQ_CST); /* unlinked */
+	smr_retire_cb(b, x, sizeof *x, fini_node);
+	for (int round = 0; round < 20; round++)
+		churn(b, 500);
+	atomic_store(&g_fresh_phase, 4);
+	fresh_wait(5);
+	for (int round = 0; round < 50 && atomic_load(&g_freed[20]) == 0; round++)
+		churn(b, 200);
+	smr_thread_unregister(b);
+	return NULL;
+}
+
+START_TEST(ibr_fresh_node_stays_protected)
+{
+	smr_domain_t *d = cct_domain(SMR_IBR, 32);
+	smr_context_t *a = smr_thread_register(d);
+	atomic_store(&g_fresh_phase, 0);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, fresh_retirer, d), 0);
+	smr_begin_op(a);
+	uint64_t reserved = a->priv.upper;
+	atomic_store(&g_fresh_phase, 1);
+	fresh_wait(2);
+	node_t *n = new_node(a, 20);
+	/* the case this test is about: born after the reservation was taken */
+	ck_assert_uint_gt(((struct smr__hdr *)n - 1)->birth, reserved);
+	__atomic_store_n(&g_fresh, n, __ATOMIC_SEQ_CST); /* published */
+	atomic_store(&g_fresh_phase, 3);
+	fresh_wait(4);
+	ck_assert_int_eq(atomic_load(&g_freed[20]), 0);
+	ck_assert_uint_eq(n->canary, CANARY);
+	smr_end_op(a);
+	atomic_store(&g_fresh_phase, 5);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(atomic_load(&g_freed[20]), 1);
+	smr_thread_unregister(a);
+	smr_domain_destroy(d);
+}
+END_TEST
+
 /* DEBRA, DEBRA+: a thread that retires outside operations and never begins
  * one or polls still gets its nodes freed: its own passes drive the epoch.
  * (Alone in the domain, so the outcome does not depend on scheduling.) */
@@ -1035,6 +1096,7 @@ static Suite *smr_suite(void)
 	tcase_set_timeout(reg, 120);
 	tcase_add_test(reg, debra_plus_slots_keep_reserved);
 	tcase_add_test(reg, ibr_shared_pass_fresh_snapshot);
+	tcase_add_test(reg, ibr_fresh_node_stays_protected);
 	tcase_add_loop_test(reg, retire_outside_ops_is_reclaimed, 0, SMR_SCHEME_COUNT - 1); /* NONE keeps all */
 	suite_add_tcase(s, reg);
 

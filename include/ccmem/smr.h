@@ -229,7 +229,11 @@ static inline void *smr_protect(smr_context_t *ctx, void *const *src);
  * outside an operation.  Inline: cc_alloc's inline path and two header
  * stores (IBR: and the epoch load, and a countdown to the next advance; every
  * epoch_freq * threads allocations of the thread, an out-of-line call
- * advances the epoch). */
+ * advances the epoch).  IBR, inside an operation: a node born after the
+ * operation's reservation raises it to its birth (a store and a fence, only
+ * when the epoch moved since the last smr_protect), so the node stays
+ * protected for the rest of the operation even if another thread unlinks
+ * and retires it as soon as it is published. */
 static inline void *smr_alloc(smr_context_t *ctx, size_t size);
 
 /* Hands an unlinked node to the library; it is released (fini, if given,
@@ -705,6 +709,11 @@ static inline void *smr_alloc(smr_context_t *ctx, size_t size)
 		/* acquire: pairs with the advancing fetch-and-add; the birth epoch is
 		 * read before the node can be published. */
 		h->birth = cc_atomic_load_acquire_u64(ctx->priv.epoch);
+		/* inside an operation (upper is SMR__INACTIVE outside one): cover
+		 * the birth before the node can be published and retired by
+		 * another thread while this one still uses it */
+		if (CC_UNLIKELY(h->birth > ctx->priv.upper))
+			smr__ibr_raise(ctx, h->birth);
 		if (CC_UNLIKELY(--ctx->priv.alloc_left == 0))
 			smr__ibr_advance(ctx);
 	}
