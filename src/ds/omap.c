@@ -832,6 +832,7 @@ static size_t om_scan_up(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_s
 	unsigned flags = mode == CC_OMAP_GT ? OM_PAST_EQUAL : 0;
 	for (;;) {
 		om_node_t *pred, *curr;
+		bool passed = false; /* pred is a node of the batch's range */
 		if (first) {
 			pred = m->head;
 			curr = ds_protect(ctx, &pred->next[0]); /* the head is never marked */
@@ -860,12 +861,14 @@ static size_t om_scan_up(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_s
 			}
 			pred = curr;
 			curr = next;
+			passed = true;
 		}
 		if (curr == NULL)
 			return n; /* the end of level 0 */
 		/* restart past the last node passed (its key stays alive: the node
-		 * is not freed during the operation) */
-		if (pred != m->head) {
+		 * is not freed during the operation); none passed yet, at the same
+		 * position (the search's pred lies before it) */
+		if (passed) {
 			key = pred->key;
 			flags = OM_PAST_EQUAL;
 			first = false;
