@@ -12,6 +12,7 @@ instead of one search per key.
 from __future__ import annotations
 
 from collections.abc import ItemsView, KeysView, MutableMapping, ValuesView
+from itertools import chain
 
 from . import _ccmem
 
@@ -41,13 +42,11 @@ def _batches(m, start, stop, keys_only, reverse=False):
 
 
 def _keys(m, start=None, stop=None, reverse=False):
-    for batch in _batches(m, start, stop, True, reverse):
-        yield from batch
+    return chain.from_iterable(_batches(m, start, stop, True, reverse))
 
 
 def _items(m, start=None, stop=None, reverse=False):
-    for batch in _batches(m, start, stop, False, reverse):
-        yield from batch
+    return chain.from_iterable(_batches(m, start, stop, False, reverse))
 
 
 class _RangeView:

@@ -227,8 +227,8 @@ PyObject *ccpy_map_scan(MapObject *self, PyObject *const *args, Py_ssize_t nargs
 }
 
 /* _count(start, stop) -> int: the keys with start <= key < stop (None: no
- * end), by batches of SCAN_MAX keys, building no Python object; weakly
- * consistent as iteration. */
+ * end), by batches of keys, building no Python object; weakly consistent as
+ * iteration. */
 PyObject *ccpy_map_count(MapObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	if (nargs != 2) {
@@ -243,15 +243,18 @@ PyObject *ccpy_map_count(MapObject *self, PyObject *const *args, Py_ssize_t narg
 	int mode = start == NULL ? CC_OMAP_FIRST : CC_OMAP_GE;
 	PyObject *at = start; /* a reference held from the second batch on */
 	bool own = false;
-	for (;;) {
+	/* batches of 128, doubling up to SCAN_MAX: a short range reads little
+	 * past its end, a long one few batches */
+	Py_ssize_t n = 128;
+	for (;; n = n < SCAN_MAX ? 2 * n : SCAN_MAX) {
 		int keep = 0;
-		int rc = read_batch(self, mode, at, stop, SCAN_MAX, ks, NULL, &keep);
+		int rc = read_batch(self, mode, at, stop, n, ks, NULL, &keep);
 		if (own)
 			Py_DECREF(at);
 		if (rc < 0)
 			return NULL;
 		total += (size_t)keep;
-		if (keep < SCAN_MAX) {
+		if (keep < n) {
 			drop_entries(ks, NULL, 0, rc);
 			break;
 		}

@@ -25,14 +25,13 @@
 #define OT_TAG ((uintptr_t)2)
 #define OT_BITS (OT_FLAG | OT_TAG)
 
-/* Ranks order sentinels above every real key; probes may also be below or
- * above everything (a scan's walk to the leftmost or rightmost leaf). */
+/* Ranks order sentinels above every real key; a probe may also be below
+ * everything (a scan from the first key). */
 #define OT_BELOW (-1) /* probes only */
 #define OT_REAL 0
 #define OT_INF0 1
 #define OT_INF1 2
 #define OT_INF2 3
-#define OT_ABOVE 4 /* probes only */
 
 typedef struct ot_cell {
 	const cc_omap_ops_t *ops; /* for the fini */

@@ -33,6 +33,33 @@
 
 #if CC_DS_LIBRARY
 
+/* The walk's descent: from nd, whose edge nd->child[dir] read clean as
+ * `field`, always toward st->dir (leftmost leaf ascending, rightmost
+ * descending), pushing every internal node on the way (their other subtree
+ * comes next).  ot_descend's re-validation of a node reached through a
+ * marked edge, without its comparisons and search record.  The leaf, or NULL
+ * when an edge it had to re-validate changed (search again). */
+static ot_node_t *ot_walk_down(ds_ctx_t *ctx, ot_node_t *nd, int dir, void *field, ot_stack_t *st)
+{
+	ot_node_t *cur = ot_addr(field), *va = nd, *vs = cur;
+	int va_dir = dir, d = st->dir;
+	while (!cur->leaf) {
+		ot_push(st, cur);
+		/* acquire (smr_protect): as in ot_descend */
+		void *cfield = ds_protect(ctx, &cur->child[d]);
+		ot_node_t *next = ot_addr(cfield);
+		if (ot_bits(cfield) == 0) {
+			va = cur;
+			va_dir = d;
+			vs = next;
+		} else if (ds_protect(ctx, &va->child[va_dir]) != vs) {
+			return NULL;
+		}
+		cur = next;
+	}
+	return cur;
+}
+
 static int ot_canceled_scan(bool *cmp_failed)
 {
 	if (cmp_failed != NULL)
@@ -61,7 +88,6 @@ int DS_FN(cc_otree_scan)(cc_otree_t *m, ds_ctx_t *ctx, const void *key, cc_omap_
 		p = (ot_probe_t){NULL, OT_INF0, false};
 	bool bounded = mode != CC_OMAP_FIRST && mode != CC_OMAP_LAST; /* the first leaf is compared */
 	cc_omap_seek_t bound = mode;
-	static const ot_probe_t below = {NULL, OT_BELOW, false}, above = {NULL, OT_ABOVE, true};
 	ot_stack_t st;
 	st.dir = asc ? 0 : 1;
 	int other = !st.dir; /* the edge of a popped node that the walk takes */
@@ -115,8 +141,10 @@ int DS_FN(cc_otree_scan)(cc_otree_t *m, ds_ctx_t *ctx, const void *key, cc_omap_
 			void *e = ds_protect(ctx, &nd->child[other]);
 			if (ot_bits(e) != 0)
 				break; /* nd may be unlinked: its subtree is not to be trusted */
-			if (ot_descend(m, ctx, nd, other, e, asc ? &below : &above, &s, &st, &failed) != OT_DONE)
-				break; /* rank probes compare nothing: OT_RETRY */
+			ot_node_t *leaf_next = ot_walk_down(ctx, nd, other, e, &st);
+			if (leaf_next == NULL)
+				break;
+			s.leaf = leaf_next;
 			/* nd's edge again, after the leaf was reached: unchanged, nd was
 			 * linked throughout, so the leaf lay in nd's subtree, beyond
 			 * nd's key (had nd been unlinked meanwhile, its subtree's range
