@@ -1,7 +1,7 @@
 /*
  * stress/ds.c - the structures under random operation mixes.
  *
- * Map structures (skiplist, bst, omap): every thread draws keys of [0, range) and
+ * Map structures (skiplist, bst, omap, otree): every thread draws keys of [0, range) and
  * inserts, removes or looks them up in the proportions of --mix; values are a
  * hash of their key, so a value read from a freed or reused node shows.  The
  * threads count what succeeded; at the end the map must hold exactly the keys
@@ -14,12 +14,16 @@
  * (count, sum and xor of a hash of every value: a lost or duplicated value
  * shows).
  *
- * omap (the generic map, ccmem/omap.h; not under debra+, which it refuses):
- * keys and values are integers carried in the pointers (key + 1, the value
- * hash), compared by a comparator; its lookups take turns as lookup, replace
- * (by the same value) and seek GE, and after the domain is destroyed the
- * release hook must have run exactly once per key inserted (prefill
- * included) and once per value inserted or replaced.
+ * omap and otree (the generic maps, ccmem/omap.h and ccmem/otree.h; not under
+ * debra+, which they refuse): keys and values are integers carried in the
+ * pointers (key + 1, the value hash), compared by a comparator; their lookups
+ * take turns as lookup, replace (by the same value), seek GE and a scan of 8
+ * entries from the key (GE or LE: in order, on the right side, values their
+ * keys'), the final check iterates by seeks and by batches both ways, and
+ * after the domain is destroyed the release hook must have run exactly once
+ * per key inserted (prefill included) and once per value inserted or
+ * replaced (the hooks have no acquire: the tree's routing nodes take no
+ * reference).
  *
  * For all: nothing may be left in the glue after destroy.  Unless
  * --no-profile, a MemoryProfiler (ccmem/profiler.h, every allocation
@@ -30,7 +34,7 @@
  * other threads.
  * Exit status 1 on any violation; 2, with one line, on bad arguments.
  *
- *   stress-ds --structure queue|skiplist|bst|omap [--threads N] [--scheme S]
+ *   stress-ds --structure queue|skiplist|bst|omap|otree [--threads N] [--scheme S]
  *             [--backend B] [--duration SECONDS | --ops N] [--range K]
  *             [--mix INSERT:REMOVE] [--prefill N] [--fill] [--no-profile]
  *             [--json FILE]
@@ -45,6 +49,7 @@
 #include <ccmem.h>
 #include <ccmem/bst.h>
 #include <ccmem/omap.h>
+#include <ccmem/otree.h>
 #include <ccmem/queue.h>
 #include <ccmem/skiplist.h>
 
@@ -135,65 +140,117 @@ static bool om_hash(void *arg, const void *key, uint64_t *hash)
 static const cc_omap_ops_t om_hooks = { .compare = om_compare, .release = om_release, .summarize = om_summarize,
 	                                .hash = om_hash };
 
-static void *omap_create_(smr_context_t *c) { return cc_omap_create(c, &om_hooks); }
-static int omap_insert_(void *m, smr_context_t *c, uint64_t k, uint64_t v)
+/* The generic maps (omap, otree) share a contract: one set of adapters
+ * each.  Lookups take turns as lookup, replace (by the same value), seek GE
+ * and a scan of a few entries from the key. */
+#define GMAP_OPS(T)                                                                                     \
+	static void *T##_create_(smr_context_t *c) { return cc_##T##_create(c, &om_hooks); }             \
+	static int T##_insert_(void *m, smr_context_t *c, uint64_t k, uint64_t v)                           \
+	{                                                                                                   \
+		return cc_##T##_insert(m, c, (void *)(uintptr_t)(k + 1), (void *)(uintptr_t)v, NULL, NULL);    \
+	}                                                                                                   \
+	static int T##_remove_(void *m, smr_context_t *c, uint64_t k, uint64_t *v)                          \
+	{                                                                                                   \
+		void *ko = NULL, *vo = NULL;                                                                    \
+		int rc = cc_##T##_remove(m, c, (void *)(uintptr_t)(k + 1), &ko, &vo, NULL);                    \
+		if (rc == 1 && (uintptr_t)ko != k + 1)                                                          \
+			return -1;                                                                                  \
+		*v = (uint64_t)(uintptr_t)vo;                                                                   \
+		return rc;                                                                                      \
+	}                                                                                                   \
+	static int T##_lookup_(void *m, smr_context_t *c, uint64_t k, uint64_t *v)                          \
+	{                                                                                                   \
+		static _Thread_local unsigned turn;                                                            \
+		void *key = (void *)(uintptr_t)(k + 1), *ko = NULL, *vo = NULL;                                 \
+		int rc;                                                                                         \
+		switch (turn++ % 4) {                                                                           \
+		case 0:                                                                                         \
+			rc = cc_##T##_lookup(m, c, key, &vo, NULL);                                                 \
+			break;                                                                                      \
+		case 1: /* the same value again: a new cell, the old one released */                          \
+			rc = cc_##T##_replace(m, c, key, (void *)(uintptr_t)value_of(k), &vo, NULL);               \
+			if (rc == 1)                                                                                \
+				cc_atomic_faa_u64(&om_replaced, 1); /* seq_cst add: a count */                          \
+			break;                                                                                      \
+		case 2: /* the ceiling of the key: found when it is the key itself */                         \
+			rc = cc_##T##_seek(m, c, key, CC_OMAP_GE, &ko, &vo, NULL);                                  \
+			if (rc == 1 && (uintptr_t)vo != value_of((uint64_t)(uintptr_t)ko - 1))                      \
+				return -1;                                                                              \
+			if (rc == 1 && (uintptr_t)ko != k + 1)                                                      \
+				rc = 0;                                                                                 \
+			break;                                                                                      \
+		default: /* a batch from the key, either way: in order, values their keys' */                 \
+			rc = gmap_scan_check(turn & 4 ? CC_OMAP_LE : CC_OMAP_GE, k, &vo,                           \
+			                     cc_##T##_scan(m, c, key, turn & 4 ? CC_OMAP_LE : CC_OMAP_GE, 8,           \
+			                                   scan_keys, scan_values, NULL));                          \
+			break;                                                                                      \
+		}                                                                                               \
+		if (rc == 1)                                                                                    \
+			*v = (uint64_t)(uintptr_t)vo;                                                               \
+		return rc;                                                                                      \
+	}                                                                                                   \
+	static int T##_check_(void *m, smr_context_t *c, size_t *n, uint64_t *sum)                          \
+	{                                                                                                   \
+		if (cc_##T##_check(m, c, n) != 0 || cc_##T##_size(m) != *n)                                     \
+			return -1;                                                                                  \
+		/* the key sum by a forward iteration (FIRST, then GT), and the count by                      \
+		 * batches of 5 both ways */                                                                   \
+		size_t seen = 0;                                                                                \
+		uint64_t s = 0;                                                                                 \
+		void *ko = NULL;                                                                                \
+		int rc = cc_##T##_seek(m, c, NULL, CC_OMAP_FIRST, &ko, NULL, NULL);                             \
+		while (rc == 1) {                                                                               \
+			seen++;                                                                                     \
+			s += (uint64_t)(uintptr_t)ko - 1;                                                           \
+			rc = cc_##T##_seek(m, c, ko, CC_OMAP_GT, &ko, NULL, NULL);                                  \
+		}                                                                                               \
+		*sum = s;                                                                                       \
+		for (int down = 0; down < 2 && rc == 0; down++) {                                               \
+			void *ks[5];                                                                                \
+			size_t batches = 0;                                                                         \
+			int got = cc_##T##_scan(m, c, NULL, down ? CC_OMAP_LAST : CC_OMAP_FIRST, 5, ks, NULL, NULL); \
+			while (got > 0) {                                                                           \
+				batches += (size_t)got;                                                                 \
+				if (got < 5)                                                                            \
+					break;                                                                              \
+				got = cc_##T##_scan(m, c, ks[4], down ? CC_OMAP_LT : CC_OMAP_GT, 5, ks, NULL, NULL);    \
+			}                                                                                           \
+			if (got < 0 || batches != *n)                                                               \
+				rc = -1;                                                                                \
+		}                                                                                               \
+		return rc == 0 && seen == *n ? 0 : -1;                                                          \
+	}                                                                                                   \
+	static void T##_destroy_(void *m, smr_context_t *c) { cc_##T##_destroy(m, c); }                    \
+	static const map_ops_t T##_ops = { #T,          T##_create_, T##_insert_,  T##_remove_,             \
+		                               T##_lookup_, T##_check_,  T##_destroy_, om_released_ };
+
+/* A scan's batch (rc entries in scan_keys/scan_values) checked: keys
+ * strictly in the scan's direction, on the right side of k, each value its
+ * key's.  1 (with *vo the value) when the first entry is k itself, 0 when
+ * not, -1 on a violation. */
+static _Thread_local void *scan_keys[8], *scan_values[8];
+static int gmap_scan_check(cc_omap_seek_t mode, uint64_t k, void **vo, int rc)
 {
-	return cc_omap_insert(m, c, (void *)(uintptr_t)(k + 1), (void *)(uintptr_t)v, NULL, NULL);
-}
-static int omap_remove_(void *m, smr_context_t *c, uint64_t k, uint64_t *v)
-{
-	void *ko = NULL, *vo = NULL;
-	int rc = cc_omap_remove(m, c, (void *)(uintptr_t)(k + 1), &ko, &vo, NULL);
-	if (rc == 1 && (uintptr_t)ko != k + 1)
+	if (rc < 0 || rc > 8)
 		return -1;
-	*v = (uint64_t)(uintptr_t)vo;
-	return rc;
-}
-static int omap_lookup_(void *m, smr_context_t *c, uint64_t k, uint64_t *v)
-{
-	static _Thread_local unsigned turn;
-	void *key = (void *)(uintptr_t)(k + 1), *ko = NULL, *vo = NULL;
-	int rc;
-	switch (turn++ % 3) {
-	case 0:
-		rc = cc_omap_lookup(m, c, key, &vo, NULL);
-		break;
-	case 1: /* the same value again: a new cell, the old one released */
-		rc = cc_omap_replace(m, c, key, (void *)(uintptr_t)value_of(k), &vo, NULL);
-		if (rc == 1)
-			cc_atomic_faa_u64(&om_replaced, 1); /* seq_cst add: a count */
-		break;
-	default: /* the ceiling of the key: found when it is the key itself */
-		rc = cc_omap_seek(m, c, key, CC_OMAP_GE, &ko, &vo, NULL);
-		if (rc == 1 && (uintptr_t)vo != value_of((uint64_t)(uintptr_t)ko - 1))
+	for (int i = 0; i < rc; i++) {
+		uint64_t kk = (uint64_t)(uintptr_t)scan_keys[i] - 1;
+		if ((uintptr_t)scan_values[i] != value_of(kk) || (mode == CC_OMAP_GE ? kk < k : kk > k))
 			return -1;
-		if (rc == 1 && (uintptr_t)ko != k + 1)
-			rc = 0;
-		break;
+		if (i > 0) {
+			uint64_t pk = (uint64_t)(uintptr_t)scan_keys[i - 1] - 1;
+			if (mode == CC_OMAP_GE ? kk <= pk : kk >= pk)
+				return -1;
+		}
 	}
-	if (rc == 1)
-		*v = (uint64_t)(uintptr_t)vo;
-	return rc;
-}
-static int omap_check_(void *m, smr_context_t *c, size_t *n, uint64_t *sum)
-{
-	if (cc_omap_check(m, c, n) != 0 || cc_omap_size(m) != *n)
-		return -1;
-	/* the key sum by a forward iteration: FIRST, then GT */
-	size_t seen = 0;
-	uint64_t s = 0;
-	void *ko = NULL;
-	int rc = cc_omap_seek(m, c, NULL, CC_OMAP_FIRST, &ko, NULL, NULL);
-	while (rc == 1) {
-		seen++;
-		s += (uint64_t)(uintptr_t)ko - 1;
-		rc = cc_omap_seek(m, c, ko, CC_OMAP_GT, &ko, NULL, NULL);
+	if (rc >= 1 && (uintptr_t)scan_keys[0] == k + 1) {
+		*vo = scan_values[0];
+		return 1;
 	}
-	*sum = s;
-	return rc == 0 && seen == *n ? 0 : -1;
+	return 0;
 }
-static void omap_destroy_(void *m, smr_context_t *c) { cc_omap_destroy(m, c); }
-static bool omap_released_(uint64_t inserted, char *detail, size_t cap)
+
+static bool om_released_(uint64_t inserted, char *detail, size_t cap)
 {
 	uint64_t keys = cc_atomic_load_acquire_u64(&om_key_releases); /* acquire: pairs with om_release */
 	uint64_t values = cc_atomic_load_acquire_u64(&om_value_releases);
@@ -205,8 +262,9 @@ static bool omap_released_(uint64_t inserted, char *detail, size_t cap)
 	         (unsigned long long)(inserted + replaced));
 	return false;
 }
-static const map_ops_t omap_ops = { "omap",        omap_create_, omap_insert_,  omap_remove_,
-	                                omap_lookup_,  omap_check_,  omap_destroy_, omap_released_ };
+
+GMAP_OPS(omap)
+GMAP_OPS(otree)
 
 /* ---- run state -------------------------------------------------------------------- */
 
@@ -360,7 +418,7 @@ static void *thread_main(void *arg)
 
 static int bad_args(const char *msg)
 {
-	fprintf(stderr, "stress-ds: %s (valid: --structure queue|skiplist|bst|omap; --threads N (1..%d); "
+	fprintf(stderr, "stress-ds: %s (valid: --structure queue|skiplist|bst|omap|otree; --threads N (1..%d); "
 	                "--scheme ibr|debra|debra+|none; --backend mimalloc|system|fault; --duration SECONDS "
 	                "(> 0); --ops N (> 0); --range K (1..2^40); --mix INSERT:REMOVE (percentages, sum <= 100); "
 	                "--prefill N (<= range); --fill; --no-profile; --json FILE)\n",
@@ -370,7 +428,7 @@ static int bad_args(const char *msg)
 
 static void usage(void)
 {
-	printf("usage: stress-ds --structure queue|skiplist|bst|omap [options]\n"
+	printf("usage: stress-ds --structure queue|skiplist|bst|omap|otree [options]\n"
 	       "  --threads N          worker threads (default 4; more than the cores oversubscribes)\n"
 	       "  --scheme S           ibr, debra, debra+ or none (default debra)\n"
 	       "  --backend B          mimalloc, system or fault (default: the glue's)\n"
@@ -473,6 +531,8 @@ int main(int argc, char **argv)
 		cfg.map = &bst_ops;
 	else if (strcmp(structure, "omap") == 0)
 		cfg.map = &omap_ops;
+	else if (strcmp(structure, "otree") == 0)
+		cfg.map = &otree_ops;
 	else if (strcmp(structure, "queue") != 0)
 		return bad_args("unknown structure");
 	if (cfg.prefill == UINT64_MAX)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Python ordered maps: concurrent_collections.SkipListMap against
-sortedcontainers.SortedDict (alone at 1 thread, behind a threading.Lock at
-4 threads) and a dict behind a Lock, on 100,000 int keys and str keys.
+"""Python ordered maps: concurrent_collections.SkipListMap and TreeMap
+against sortedcontainers.SortedDict (alone at 1 thread, behind a
+threading.Lock at 4 threads) and a dict behind a Lock, on 100,000 int keys
+and str keys.
 
 Each cell is the median of --rounds interleaved rounds (every structure
 measured once per round, in turn), in nanoseconds per operation; the table
@@ -23,7 +24,7 @@ import time
 
 from sortedcontainers import SortedDict
 
-from concurrent_collections import SkipListMap
+from concurrent_collections import SkipListMap, TreeMap
 
 
 class Locked:
@@ -97,6 +98,16 @@ class SkipList(SkipListMap):
 
     def range(self, a, b):
         return list(self.keys(a, b))
+
+
+class Tree(TreeMap):
+    __slots__ = ()
+
+    def range(self, a, b):
+        return list(self.keys(a, b))
+
+
+OURS = ("SkipListMap", "TreeMap")
 
 
 # ---- workloads: each gets the structure (prefilled or not) and its share of keys ----
@@ -210,7 +221,7 @@ def main(argv=None):
             probe = probes(kind, keys, workload, count)
             ops = a.n * per if workload != "range(100)" else count * 100
             for th in threads_list:
-                subjects = {"SkipListMap": SkipList}
+                subjects = {"SkipListMap": SkipList, "TreeMap": Tree}
                 subjects["SortedDict"] = PlainSortedDict if th == 1 else LockedSortedDict
                 if not ordered:
                     subjects["dict+Lock"] = LockedDict
@@ -233,11 +244,11 @@ def main(argv=None):
                          "ns_per_op": round(v, 1), "vs_sorteddict": round(base / v, 3)})
     sys.stderr.write("\n")
     goals = {"insert": 1.0, "delete": 1.0, "floor+ceiling": 1.0, "lookup": 0.5}
-    print(f"{'keys':4} {'workload':14} {'thr':>3} {'SkipListMap ns':>14} {'SortedDict ns':>13} "
-          f"{'ratio':>6} {'goal':>5}  {'dict+Lock ns':>12}")
+    print(f"{'keys':4} {'workload':14} {'thr':>3} {'structure':12} {'ns/op':>8} {'SortedDict':>10} "
+          f"{'ratio':>6} {'goal':>5}  {'dict+Lock':>9}")
     met = missed = 0
     for r in rows:
-        if r["structure"] != "SkipListMap":
+        if r["structure"] not in OURS:
             continue
         sd = next(x for x in rows if x["keys"] == r["keys"] and x["workload"] == r["workload"]
                   and x["threads"] == r["threads"] and x["structure"] == "SortedDict")
@@ -250,8 +261,8 @@ def main(argv=None):
             met += ok
             missed += not ok
             mark = f"{goal:.1f}{'' if ok else '!'}"
-        print(f"{r['keys']:4} {r['workload']:14} {r['threads']:>3} {r['ns_per_op']:>14.0f} {sd['ns_per_op']:>13.0f} "
-              f"{r['vs_sorteddict']:>6.2f} {mark:>5}  {dl['ns_per_op'] if dl else '':>12}")
+        print(f"{r['keys']:4} {r['workload']:14} {r['threads']:>3} {r['structure']:12} {r['ns_per_op']:>8.0f} "
+              f"{sd['ns_per_op']:>10.0f} {r['vs_sorteddict']:>6.2f} {mark:>5}  {dl['ns_per_op'] if dl else '':>9}")
     print(f"goals: {met} met, {missed} missed ('!'); SortedDict is locked at more than one thread")
     with open(os.path.join(a.out, "bench_python_maps.json"), "w") as f:
         json.dump({"n": a.n, "rounds": a.rounds, "python": sys.version, "rows": rows}, f, indent=1)

@@ -196,6 +196,27 @@ typedef enum {
 int cc_omap_seek(cc_omap_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode, void **key_out,
                  void **value_out, bool *cmp_failed);
 
+/* A batch of consecutive entries: up to `max` (>= 1) entries from the
+ * position `mode` names, ascending for FIRST, GE and GT, descending for
+ * LAST, LE and LT, read in one operation; entry i's key to keys_out[i] and
+ * its value to values_out[i] (either array may be NULL), each through acquire
+ * inside the operation.  Returns the count, fewer than max only when the map
+ * had no further entry in that direction (so 0 means none), or -1 with errno
+ * EINVAL (bad mode, max 0) or ECANCELED (a comparison failed before any
+ * entry was taken: nothing handed out).  A comparison that fails after some
+ * entries were taken ends the batch there: their count, with *cmp_failed set
+ * (the caller owns them).  Weakly consistent, as iteration by seek: keys in
+ * strictly increasing (descending: decreasing) order, each entry in the map
+ * at some moment during the call, every key of the range present throughout
+ * the call returned (up to max), nothing read from a freed node.  To go on,
+ * call again with GT (LT) and the last key returned.
+ * Cost (skip list): ascending, one search and a walk of level 0; descending,
+ * one search and a comparator-free walk of level 0 from the search's node at
+ * level ceil(log2 max) (about 2 max nodes; higher levels when that finds
+ * fewer than max entries). */
+int cc_omap_scan(cc_omap_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode, size_t max,
+                 void **keys_out, void **values_out, bool *cmp_failed);
+
 /* Keys in the map: exact when no operation is in flight, otherwise a value
  * it had during the call or between concurrent updates.  Any thread. */
 size_t cc_omap_size(const cc_omap_t *m);

@@ -20,6 +20,7 @@ from . import _ccmem
 from ._config import AllocStats, Config, SMRStats, config
 from ._queue import ConcurrentQueue
 from ._skiplist import SkipListMap
+from ._treemap import TreeMap
 from ._profiler import MemoryProfiler
 from ._reports import (
     AllocationRecord,
@@ -43,6 +44,7 @@ __all__ = [
     "SMRStats",
     "ConcurrentQueue",
     "SkipListMap",
+    "TreeMap",
     "MemoryProfiler",
     "MemoryProfilerReport",
     "AllocationRecord",

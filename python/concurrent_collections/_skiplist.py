@@ -1,87 +1,14 @@
-"""SkipListMap: a lock-free ordered map of Python objects."""
+"""SkipListMap: a lock-free ordered map of Python objects on a skip list."""
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, KeysView, MutableMapping, ValuesView
-
 from . import _ccmem
+from ._ordered import OrderedMapBase
 
 __all__ = ["SkipListMap"]
 
-_FIRST, _LAST, _GE, _GT = _ccmem.SEEK_FIRST, _ccmem.SEEK_LAST, _ccmem.SEEK_GE, _ccmem.SEEK_GT
 
-
-def _entries(m, start, stop):
-    """(key, value) pairs with start <= key < stop, in key order, one seek each."""
-    e = m._seek(_FIRST) if start is None else m._seek(_GE, start)
-    while e is not None:
-        k = e[0]
-        if stop is not None and not k < stop:
-            return
-        yield e
-        e = m._seek(_GT, k)
-
-
-class _RangeMixin:
-    __slots__ = ()
-
-    def __init__(self, mapping, start=None, stop=None):
-        self._mapping = mapping
-        self._start = start
-        self._stop = stop
-
-    def _ranged(self) -> bool:
-        return self._start is not None or self._stop is not None
-
-    def _in_range(self, key) -> bool:
-        return (self._start is None or not key < self._start) and (self._stop is None or key < self._stop)
-
-    def __len__(self) -> int:
-        if not self._ranged():
-            return len(self._mapping)
-        return sum(1 for _ in _entries(self._mapping, self._start, self._stop))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({list(self)!r})"
-
-
-class SkipListKeysView(_RangeMixin, KeysView):
-    __slots__ = ("_start", "_stop")
-
-    def __iter__(self):
-        for k, _ in _entries(self._mapping, self._start, self._stop):
-            yield k
-
-    def __contains__(self, key) -> bool:
-        return self._in_range(key) and key in self._mapping
-
-
-class SkipListValuesView(_RangeMixin, ValuesView):
-    __slots__ = ("_start", "_stop")
-
-    def __iter__(self):
-        for _, v in _entries(self._mapping, self._start, self._stop):
-            yield v
-
-
-class SkipListItemsView(_RangeMixin, ItemsView):
-    __slots__ = ("_start", "_stop")
-
-    def __iter__(self):
-        return _entries(self._mapping, self._start, self._stop)
-
-    def __contains__(self, item) -> bool:
-        key, value = item
-        if not self._in_range(key):
-            return False
-        v = self._mapping.get(key, _MISSING)
-        return v is not _MISSING and (v is value or v == value)
-
-
-_MISSING = object()
-
-
-class SkipListMap(_ccmem.OrderedMap, MutableMapping):
+class SkipListMap(_ccmem.OrderedMap, OrderedMapBase):
     """A lock-free ordered map (Fraser's skip list on ccmem's reclamation).
 
     ``SkipListMap(mapping_or_iterable=(), /, *, scheme="ibr", **kwargs)``.
@@ -100,11 +27,13 @@ class SkipListMap(_ccmem.OrderedMap, MutableMapping):
 
     Every operation is lock-free and thread-safe; single-key operations are
     atomic (``put_if_absent``, ``replace``, ``replace_if``, ``setdefault``,
-    ``pop`` included).  Iteration, ``keys/values/items(start, stop)`` and
-    ``len`` are weakly consistent while other threads update the map, as in
-    Java's ``ConcurrentSkipListMap``: in key order, each key at most once,
-    every key present throughout the iteration is seen, and none is ever read
-    from freed memory.  Ranges are ``start <= key < stop``.
+    ``pop`` included).  Iteration, ``reversed``, ``keys/values/items(start,
+    stop)`` (and ``reversed`` of those) and ``len`` are weakly consistent
+    while other threads update the map, as in Java's
+    ``ConcurrentSkipListMap``: in key order, each key at most once, every key
+    present throughout the iteration is seen, and none is ever read from
+    freed memory.  Ranges are ``start <= key < stop``.  Iteration reads 64
+    entries per call into the map.
 
     A value returned by a read stays alive even if another thread removes or
     replaces it at the same moment.  The map's own references are dropped
@@ -113,65 +42,14 @@ class SkipListMap(_ccmem.OrderedMap, MutableMapping):
     propagates; if it came after the operation took effect (an insert that
     was already linked), the effect stands.
 
+    Cost: O(log n) expected comparisons per operation (about 2 log2 n),
+    whatever the order of insertion.  ``TreeMap`` has the same API on a
+    binary search tree (fewer comparisons on random keys, no balance).
+
     Beyond ``MutableMapping``: ``first_key``, ``last_key``, ``floor_key``,
     ``ceiling_key``, ``lower_key``, ``higher_key``, ``put_if_absent``,
     ``replace``, ``replace_if``.
     """
 
     __slots__ = ()
-
-    def __init__(self, other=(), /, *, scheme: str = "ibr", **kwargs):
-        if other or kwargs:
-            self.update(other, **kwargs)
-
-    def __iter__(self):
-        for k, _ in _entries(self, None, None):
-            yield k
-
-    def __reversed__(self):
-        e = self._seek(_LAST)
-        while e is not None:
-            yield e[0]
-            e = self._seek(_ccmem.SEEK_LT, e[0])
-
-    def keys(self, start=None, stop=None) -> SkipListKeysView:
-        """Keys with start <= key < stop (all by default), in order."""
-        return SkipListKeysView(self, start, stop)
-
-    def values(self, start=None, stop=None) -> SkipListValuesView:
-        """Values of the keys with start <= key < stop, in key order."""
-        return SkipListValuesView(self, start, stop)
-
-    def items(self, start=None, stop=None) -> SkipListItemsView:
-        """(key, value) pairs with start <= key < stop, in key order."""
-        return SkipListItemsView(self, start, stop)
-
-    def clear(self) -> None:
-        """Removes every key (one by one: concurrent inserts may stay)."""
-        e = self._seek(_FIRST)
-        while e is not None:
-            self.pop(e[0], None)
-            e = self._seek(_GT, e[0])
-
-    def popitem(self):
-        """Removes and returns the (key, value) pair of the smallest key."""
-        while True:
-            e = self._seek(_FIRST)
-            if e is None:
-                raise KeyError("popitem(): the map is empty")
-            v = self.pop(e[0], _MISSING)
-            if v is not _MISSING:
-                return e[0], v
-
-    def __repr__(self) -> str:
-        items = ", ".join(f"{k!r}: {v!r}" for k, v in self.items())
-        return f"{type(self).__name__}({{{items}}}, scheme={self.scheme!r})"
-
-    def __reduce__(self):
-        return (_rebuild, (type(self), list(self.items()), self.scheme))
-
-
-def _rebuild(cls, items, scheme):
-    m = cls(scheme=scheme)
-    m.update(items)
-    return m
+    _structure = "skiplist"

@@ -10,7 +10,10 @@
  *   smrpy.c     SMR domains and thread contexts for the collections, deferred releases
  *   queueobject.c  the Queue type (ConcurrentQueue) on ccmem's Michael-Scott queue
  *   pykeys.c    the order of Python keys (comparator with C fast paths)
- *   omapobject.c  the OrderedMap type (SkipListMap) on ccmem's generic skip list
+ *   mapimpl.c   the generic skip list and tree behind one function table
+ *   omapobject.c  the OrderedMap type (SkipListMap, TreeMap): creation, lookups, updates
+ *   mapscan.c   OrderedMap's ordered queries and batches (_seek, _scan)
+ *               (mapobject.h: what the three share)
  *
  * The Python package (python/concurrent_collections/) builds the public API
  * (config, MemoryProfiler, the report dataclasses) on these.

@@ -1,7 +1,10 @@
 /*
  * python/src/omapobject.c - _ccmem.OrderedMap: an ordered map of Python
- * objects on ccmem's generic lock-free skip list (include/ccmem/omap.h);
- * concurrent_collections.SkipListMap adds the Mapping mixins in Python.
+ * objects on one of ccmem's generic lock-free maps, the skip list
+ * (include/ccmem/omap.h) or the tree (include/ccmem/otree.h), picked by the
+ * class's `_structure` (mapimpl.c); concurrent_collections.SkipListMap and
+ * TreeMap add the Mapping mixins in Python.  This file: creation, lookups
+ * and single-key updates; ordered queries and batches are mapscan.c's.
  *
  * References.  The map holds one reference to each key and value in it.
  * Whatever an operation hands back (a value read, a key found by a seek, the
@@ -18,13 +21,11 @@
  * (an insert linking its upper levels, a remove's clean-up) the effect stands
  * and the exception still propagates (omap.h).
  */
-#include "smrpy.h"
+#include "mapobject.h"
 #include "pykeys.h"
 
 #include <errno.h>
 #include <structmember.h>
-
-#include <ccmem/omap.h>
 
 static void acquire(void *arg, void *key, void *value)
 {
@@ -40,20 +41,11 @@ static void release(void *arg, void *key, void *value)
 	ccpy_defer_decref((PyObject *)value);
 }
 
-static const cc_omap_ops_t map_ops = {ccpy_compare, acquire, release, NULL, ccpy_summarize, ccpy_hash};
+static const cc_omap_ops_t map_ops = {
+	.compare = ccpy_compare, .acquire = acquire, .release = release, .summarize = ccpy_summarize, .hash = ccpy_hash};
 
-typedef struct {
-	PyObject_HEAD
-	cc_omap_t *map;
-	smr_scheme_t scheme;
-	PyObject *weakrefs;
-} MapObject;
-
-/* After a call: NULL with the right exception for rc -1 or a failed
- * comparison (an exception is then set), else 0.  Drains either way. */
-static int finish(int rc, bool cmp_failed)
+int ccpy_map_finish(int rc, int err)
 {
-	int err = errno;
 	ccpy_drain();
 	if (PyErr_Occurred())
 		return -1; /* a comparison raised (rc may be 0/1: the effect stands) */
@@ -64,13 +56,24 @@ static int finish(int rc, bool cmp_failed)
 			PyErr_Format(PyExc_RuntimeError, "ordered map: %s", strerror(err));
 		return -1;
 	}
-	(void)cmp_failed;
 	return 0;
 }
 
-static smr_context_t *ctx_of(MapObject *self)
+/* The structure the class names (its _structure attribute). */
+static const ccpy_map_impl_t *impl_of(PyTypeObject *type)
 {
-	return ccpy_context(self->scheme);
+	PyObject *name = PyObject_GetAttrString((PyObject *)type, "_structure");
+	if (name == NULL)
+		return NULL;
+	const ccpy_map_impl_t *found = NULL;
+	if (PyUnicode_Check(name))
+		for (int i = 0; ccpy_map_impls[i] != NULL && found == NULL; i++)
+			if (PyUnicode_CompareWithASCIIString(name, ccpy_map_impls[i]->name) == 0)
+				found = ccpy_map_impls[i];
+	if (found == NULL)
+		PyErr_Format(PyExc_TypeError, "%.100s._structure must be 'skiplist' or 'tree', not %R", type->tp_name, name);
+	Py_DECREF(name);
+	return found;
 }
 
 static PyObject *map_new(PyTypeObject *type, PyObject *args, PyObject *kw)
@@ -90,6 +93,9 @@ static PyObject *map_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 		}
 		return NULL;
 	}
+	const ccpy_map_impl_t *impl = impl_of(type);
+	if (impl == NULL)
+		return NULL;
 	smr_context_t *ctx = ccpy_context(s);
 	if (ctx == NULL)
 		return NULL;
@@ -97,7 +103,8 @@ static PyObject *map_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	if (self == NULL)
 		return NULL;
 	self->scheme = s;
-	self->map = cc_omap_create(ctx, &map_ops);
+	self->impl = impl;
+	self->map = impl->create(ctx, &map_ops);
 	if (self->map == NULL) {
 		int err = errno;
 		Py_DECREF(self);
@@ -112,11 +119,12 @@ static void map_dealloc(MapObject *self)
 	if (self->weakrefs != NULL)
 		PyObject_ClearWeakRefs((PyObject *)self);
 	if (self->map != NULL) {
-		smr_context_t *ctx = ctx_of(self);
+		/* destroy opens no operation (it retires), so any level's context */
+		smr_context_t *ctx = ccpy_context(self->scheme);
 		if (ctx == NULL)
 			PyErr_WriteUnraisable((PyObject *)self); /* nodes kept: cannot retire without a context */
 		else
-			cc_omap_destroy(self->map, ctx); /* nodes retired: keys and values released as they are freed */
+			self->impl->destroy(self->map, ctx); /* nodes retired: keys and values released as they are freed */
 		self->map = NULL;
 	}
 	PyTypeObject *tp = Py_TYPE(self);
@@ -140,13 +148,15 @@ static int lookup(MapObject *self, PyObject *key, PyObject **value)
 {
 	if (ccpy_check_key(key) < 0)
 		return -1;
-	smr_context_t *ctx = ctx_of(self);
+	smr_context_t *ctx = ccpy_enter(self->scheme);
 	if (ctx == NULL)
 		return -1;
 	void *v = NULL;
 	bool failed = false;
-	int rc = cc_omap_lookup(self->map, ctx, key, value != NULL ? &v : NULL, &failed);
-	if (finish(rc, failed) < 0) {
+	int rc = self->impl->lookup(self->map, ctx, key, value != NULL ? &v : NULL, &failed);
+	int err = errno;
+	ccpy_leave(self->scheme);
+	if (ccpy_map_finish(rc, err) < 0) {
 		Py_XDECREF((PyObject *)v);
 		return -1;
 	}
@@ -190,7 +200,7 @@ static PyObject *map_get(MapObject *self, PyObject *const *args, Py_ssize_t narg
 
 static Py_ssize_t map_length(MapObject *self)
 {
-	return (Py_ssize_t)cc_omap_size(self->map);
+	return (Py_ssize_t)self->impl->size(self->map);
 }
 
 /* ---- updates -------------------------------------------------------------------- */
@@ -200,19 +210,21 @@ static int insert(MapObject *self, PyObject *key, PyObject *value, PyObject **ex
 {
 	if (ccpy_check_key(key) < 0)
 		return -1;
-	smr_context_t *ctx = ctx_of(self);
+	smr_context_t *ctx = ccpy_enter(self->scheme);
 	if (ctx == NULL)
 		return -1;
 	Py_INCREF(key);
 	Py_INCREF(value);
 	void *ex = NULL;
 	bool failed = false;
-	int rc = cc_omap_insert(self->map, ctx, key, value, existing != NULL ? &ex : NULL, &failed);
+	int rc = self->impl->insert(self->map, ctx, key, value, existing != NULL ? &ex : NULL, &failed);
+	int err = errno;
+	ccpy_leave(self->scheme);
 	if (rc != 1) { /* not taken */
 		Py_DECREF(key);
 		Py_DECREF(value);
 	}
-	if (finish(rc, failed) < 0) {
+	if (ccpy_map_finish(rc, err) < 0) {
 		Py_XDECREF((PyObject *)ex);
 		return -1;
 	}
@@ -226,16 +238,18 @@ static int replace(MapObject *self, PyObject *key, PyObject *value, PyObject **o
 {
 	if (ccpy_check_key(key) < 0)
 		return -1;
-	smr_context_t *ctx = ctx_of(self);
+	smr_context_t *ctx = ccpy_enter(self->scheme);
 	if (ctx == NULL)
 		return -1;
 	Py_INCREF(value);
 	void *o = NULL;
 	bool failed = false;
-	int rc = cc_omap_replace(self->map, ctx, key, value, old != NULL ? &o : NULL, &failed);
+	int rc = self->impl->replace(self->map, ctx, key, value, old != NULL ? &o : NULL, &failed);
+	int err = errno;
+	ccpy_leave(self->scheme);
 	if (rc != 1)
 		Py_DECREF(value);
-	if (finish(rc, failed) < 0) {
+	if (ccpy_map_finish(rc, err) < 0) {
 		Py_XDECREF((PyObject *)o);
 		return -1;
 	}
@@ -249,14 +263,16 @@ static int remove_key(MapObject *self, PyObject *key, PyObject **value)
 {
 	if (ccpy_check_key(key) < 0)
 		return -1;
-	smr_context_t *ctx = ctx_of(self);
+	smr_context_t *ctx = ccpy_enter(self->scheme);
 	if (ctx == NULL)
 		return -1;
 	void *k = NULL, *v = NULL;
 	bool failed = false;
-	int rc = cc_omap_remove(self->map, ctx, key, &k, &v, &failed);
+	int rc = self->impl->remove(self->map, ctx, key, &k, &v, &failed);
+	int err = errno;
+	ccpy_leave(self->scheme);
 	Py_XDECREF((PyObject *)k);
-	if (finish(rc, failed) < 0) {
+	if (ccpy_map_finish(rc, err) < 0) {
 		Py_XDECREF((PyObject *)v);
 		return -1;
 	}
@@ -354,18 +370,20 @@ static PyObject *map_replace_if(MapObject *self, PyObject *const *args, Py_ssize
 			Py_DECREF(cur);
 			return eq < 0 ? NULL : Py_NewRef(Py_False);
 		}
-		smr_context_t *ctx = ctx_of(self);
+		smr_context_t *ctx = ccpy_enter(self->scheme);
 		if (ctx == NULL) {
 			Py_DECREF(cur);
 			return NULL;
 		}
 		Py_INCREF(value);
 		bool failed = false;
-		rc = cc_omap_replace_if(self->map, ctx, key, cur, value, &failed);
+		rc = self->impl->replace_if(self->map, ctx, key, cur, value, &failed);
+		int err = errno;
+		ccpy_leave(self->scheme);
 		Py_DECREF(cur);
 		if (rc != 1)
 			Py_DECREF(value);
-		if (finish(rc, failed) < 0)
+		if (ccpy_map_finish(rc, err) < 0)
 			return NULL;
 		if (rc == 1)
 			return Py_NewRef(Py_True);
@@ -391,102 +409,20 @@ static PyObject *map_pop(MapObject *self, PyObject *const *args, Py_ssize_t narg
 	return NULL;
 }
 
-/* ---- ordered queries ------------------------------------------------------------- */
-
-/* _seek(mode, key=None) -> (key, value) or None; modes as cc_omap_seek_t. */
-static PyObject *seek(MapObject *self, int mode, PyObject *key)
-{
-	if (key != NULL && ccpy_check_key(key) < 0)
-		return NULL;
-	smr_context_t *ctx = ctx_of(self);
-	if (ctx == NULL)
-		return NULL;
-	void *k = NULL, *v = NULL;
-	bool failed = false;
-	int rc = cc_omap_seek(self->map, ctx, key, (cc_omap_seek_t)mode, &k, &v, &failed);
-	if (finish(rc, failed) < 0) {
-		Py_XDECREF((PyObject *)k);
-		Py_XDECREF((PyObject *)v);
-		return NULL;
-	}
-	if (rc == 0)
-		return Py_NewRef(Py_None);
-	PyObject *t = PyTuple_New(2);
-	if (t == NULL) {
-		Py_DECREF((PyObject *)k);
-		Py_DECREF((PyObject *)v);
-		return NULL;
-	}
-	PyTuple_SET_ITEM(t, 0, (PyObject *)k);
-	PyTuple_SET_ITEM(t, 1, (PyObject *)v);
-	return t;
-}
-
-static PyObject *map_seek(MapObject *self, PyObject *const *args, Py_ssize_t nargs)
-{
-	if (nargs < 1 || nargs > 2) {
-		PyErr_SetString(PyExc_TypeError, "_seek(mode, key=None)");
-		return NULL;
-	}
-	long mode = PyLong_AsLong(args[0]);
-	if (mode == -1 && PyErr_Occurred())
-		return NULL;
-	if (mode < CC_OMAP_FIRST || mode > CC_OMAP_LT) {
-		PyErr_Format(PyExc_ValueError, "bad seek mode %ld", mode);
-		return NULL;
-	}
-	PyObject *key = nargs == 2 && args[1] != Py_None ? args[1] : NULL;
-	if (key == NULL && mode >= CC_OMAP_GE) {
-		PyErr_SetString(PyExc_TypeError, "this seek needs a key");
-		return NULL;
-	}
-	return seek(self, (int)mode, key);
-}
-
-/* the key that mode names, or None (first/last: KeyError when empty) */
-static PyObject *seek_key(MapObject *self, int mode, PyObject *key)
-{
-	PyObject *t = seek(self, mode, key);
-	if (t == NULL || t == Py_None) {
-		if (t == Py_None && (mode == CC_OMAP_FIRST || mode == CC_OMAP_LAST)) {
-			Py_DECREF(t);
-			PyErr_SetString(PyExc_KeyError, mode == CC_OMAP_FIRST ? "first_key(): the map is empty"
-			                                                      : "last_key(): the map is empty");
-			return NULL;
-		}
-		return t;
-	}
-	PyObject *k = Py_NewRef(PyTuple_GET_ITEM(t, 0));
-	Py_DECREF(t);
-	return k;
-}
-
-static PyObject *map_first_key(MapObject *self, PyObject *unused)
-{
-	(void)unused;
-	return seek_key(self, CC_OMAP_FIRST, NULL);
-}
-static PyObject *map_last_key(MapObject *self, PyObject *unused)
-{
-	(void)unused;
-	return seek_key(self, CC_OMAP_LAST, NULL);
-}
-static PyObject *map_ceiling_key(MapObject *self, PyObject *key) { return seek_key(self, CC_OMAP_GE, key); }
-static PyObject *map_higher_key(MapObject *self, PyObject *key) { return seek_key(self, CC_OMAP_GT, key); }
-static PyObject *map_floor_key(MapObject *self, PyObject *key) { return seek_key(self, CC_OMAP_LE, key); }
-static PyObject *map_lower_key(MapObject *self, PyObject *key) { return seek_key(self, CC_OMAP_LT, key); }
+/* ---- the rest ------------------------------------------------------------------- */
 
 static PyObject *map_check(MapObject *self, PyObject *unused)
 {
 	(void)unused;
-	smr_context_t *ctx = ctx_of(self);
+	smr_context_t *ctx = ccpy_enter(self->scheme);
 	if (ctx == NULL)
 		return NULL;
 	size_t n = 0;
 	bool failed = false;
 	errno = 0;
-	int rc = cc_omap_check(self->map, ctx, &n);
+	int rc = self->impl->check(self->map, ctx, &n); /* quiescent: opens no operation */
 	int err = errno;
+	ccpy_leave(self->scheme);
 	ccpy_drain();
 	if (PyErr_Occurred())
 		return NULL;
@@ -515,13 +451,19 @@ static PyMethodDef map_methods[] = {
 	 "replace(key, value): sets the value of a present key and returns the old one; None if absent (atomic)."},
 	{"replace_if", (PyCFunction)(void (*)(void))map_replace_if, METH_FASTCALL,
 	 "replace_if(key, old, new) -> bool: sets new if the present value == old (atomic against other updates)."},
-	{"first_key", (PyCFunction)map_first_key, METH_NOARGS, "The smallest key (KeyError when empty)."},
-	{"last_key", (PyCFunction)map_last_key, METH_NOARGS, "The largest key (KeyError when empty)."},
-	{"ceiling_key", (PyCFunction)map_ceiling_key, METH_O, "The smallest key >= key, or None."},
-	{"higher_key", (PyCFunction)map_higher_key, METH_O, "The smallest key > key, or None."},
-	{"floor_key", (PyCFunction)map_floor_key, METH_O, "The largest key <= key, or None."},
-	{"lower_key", (PyCFunction)map_lower_key, METH_O, "The largest key < key, or None."},
-	{"_seek", (PyCFunction)(void (*)(void))map_seek, METH_FASTCALL, "_seek(mode, key=None) -> (key, value) | None"},
+	{"first_key", (PyCFunction)ccpy_map_first_key, METH_NOARGS, "The smallest key (KeyError when empty)."},
+	{"last_key", (PyCFunction)ccpy_map_last_key, METH_NOARGS, "The largest key (KeyError when empty)."},
+	{"ceiling_key", (PyCFunction)ccpy_map_ceiling_key, METH_O, "The smallest key >= key, or None."},
+	{"higher_key", (PyCFunction)ccpy_map_higher_key, METH_O, "The smallest key > key, or None."},
+	{"floor_key", (PyCFunction)ccpy_map_floor_key, METH_O, "The largest key <= key, or None."},
+	{"lower_key", (PyCFunction)ccpy_map_lower_key, METH_O, "The largest key < key, or None."},
+	{"_seek", (PyCFunction)(void (*)(void))ccpy_map_seek, METH_FASTCALL, "_seek(mode, key=None) -> (key, value) | None"},
+	{"_scan", (PyCFunction)(void (*)(void))ccpy_map_scan, METH_FASTCALL,
+	 "_scan(mode, key, bound, n, keys_only) -> list: up to n consecutive entries from the position, "
+	 "ascending (FIRST, GE, GT) up to key < bound, or descending (LAST, LE, LT) down to key >= bound "
+	 "(bound None: no bound); (key, value) tuples, or keys.  Fewer than n: nothing further."},
+	{"_count", (PyCFunction)(void (*)(void))ccpy_map_count, METH_FASTCALL,
+	 "_count(start, stop) -> int: the keys with start <= key < stop (None: no end), weakly consistent."},
 	{"_check", (PyCFunction)map_check, METH_NOARGS, "Quiescent structural check; returns the number of keys."},
 	{NULL, NULL, 0, NULL},
 };
@@ -547,7 +489,7 @@ static PyType_Slot map_slots[] = {
 	{Py_mp_ass_subscript, map_ass_subscript},
 	{Py_mp_length, map_length},
 	{Py_sq_contains, map_contains},
-	{Py_tp_doc, "Lock-free ordered map of Python objects (see concurrent_collections.SkipListMap)."},
+	{Py_tp_doc, "Lock-free ordered map of Python objects (see concurrent_collections.SkipListMap and TreeMap)."},
 	{0, NULL},
 };
 
@@ -563,7 +505,12 @@ int ccpy_omap_add(PyObject *m)
 	PyObject *t = PyType_FromModuleAndSpec(m, &map_spec, NULL);
 	if (t == NULL)
 		return -1;
-	int rc = PyModule_AddObjectRef(m, "OrderedMap", t);
+	/* the structure of OrderedMap itself; subclasses name theirs */
+	PyObject *name = PyUnicode_FromString(ccpy_map_impls[0]->name);
+	int rc = name != NULL ? PyObject_SetAttrString(t, "_structure", name) : -1;
+	Py_XDECREF(name);
+	if (rc == 0)
+		rc = PyModule_AddObjectRef(m, "OrderedMap", t);
 	Py_DECREF(t);
 	if (rc == 0)
 		rc = PyModule_AddIntConstant(m, "SEEK_FIRST", CC_OMAP_FIRST) | PyModule_AddIntConstant(m, "SEEK_LAST", CC_OMAP_LAST) |

@@ -57,7 +57,8 @@ static void queue_dealloc(QueueObject *self)
 	if (self->weakrefs != NULL)
 		PyObject_ClearWeakRefs((PyObject *)self);
 	if (self->q != NULL) {
-		smr_context_t *ctx = ccpy_context(self->scheme);
+		/* dequeues open operations: the context of this nesting level */
+		smr_context_t *ctx = ccpy_enter(self->scheme);
 		if (ctx == NULL) {
 			PyErr_WriteUnraisable((PyObject *)self); /* the queue's nodes and values stay (cannot free) */
 		} else {
@@ -65,6 +66,7 @@ static void queue_dealloc(QueueObject *self)
 			while (cc_queue_dequeue(self->q, ctx, &v))
 				ccpy_defer_decref((PyObject *)(uintptr_t)v);
 			cc_queue_destroy(self->q, ctx);
+			ccpy_leave(self->scheme);
 		}
 		self->q = NULL;
 	}
@@ -85,11 +87,13 @@ static int queue_traverse(QueueObject *self, visitproc visit, void *arg)
 
 static PyObject *queue_put(QueueObject *self, PyObject *item)
 {
-	smr_context_t *ctx = ccpy_context(self->scheme);
+	smr_context_t *ctx = ccpy_enter(self->scheme);
 	if (ctx == NULL)
 		return NULL;
 	Py_INCREF(item);
-	if (cc_queue_enqueue(self->q, ctx, (uint64_t)(uintptr_t)item) != 0) {
+	int rc = cc_queue_enqueue(self->q, ctx, (uint64_t)(uintptr_t)item);
+	ccpy_leave(self->scheme);
+	if (rc != 0) {
 		Py_DECREF(item);
 		ccpy_drain();
 		return PyErr_NoMemory();
@@ -114,11 +118,12 @@ static PyObject *empty_error(void)
 static PyObject *queue_get(QueueObject *self, PyObject *unused)
 {
 	(void)unused;
-	smr_context_t *ctx = ccpy_context(self->scheme);
+	smr_context_t *ctx = ccpy_enter(self->scheme);
 	if (ctx == NULL)
 		return NULL;
 	uint64_t v;
 	bool got = cc_queue_dequeue(self->q, ctx, &v);
+	ccpy_leave(self->scheme);
 	ccpy_drain();
 	if (!got)
 		return empty_error();

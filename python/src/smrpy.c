@@ -6,7 +6,10 @@
  * Contexts.  A thread registers with a scheme's domain on its first
  * collection operation under that scheme (ccpy_context) and unregisters when
  * it exits, from a pthread key destructor; unregistering hands the thread's
- * retired nodes to the domain, so nothing is lost.  That destructor runs
+ * retired nodes to the domain, so nothing is lost.  A collection used from
+ * inside a map's comparison (Python code running inside an operation) gets
+ * the context of the next nesting level, registered on first use
+ * (ccpy_enter), so that no context ever has two operations open.  That destructor runs
  * after the thread's Python state is gone, so it runs no Python code: the
  * references that reclamation ends are only queued (below).
  *
@@ -33,8 +36,11 @@ static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static int g_key_err;
 
 struct thread_ctx {
-	smr_context_t *ctx[SMR_SCHEME_COUNT];
+	smr_context_t *ctx[SMR_SCHEME_COUNT][CCPY_MAX_DEPTH];
 };
+
+/* Per scheme: the nesting level of this thread's next operation. */
+static _Thread_local unsigned t_depth[SMR_SCHEME_COUNT];
 
 /* This thread's contexts, as g_key holds them (whose destructor is what
  * unregisters): a thread-local copy, so a method finds its context without
@@ -46,8 +52,9 @@ static void thread_exit(void *p)
 	struct thread_ctx *t = p;
 	tl_ctx = NULL;
 	for (int s = 0; s < SMR_SCHEME_COUNT; s++)
-		if (t->ctx[s] != NULL)
-			smr_thread_unregister(t->ctx[s]); /* releases only queue (no Python) */
+		for (int d = 0; d < CCPY_MAX_DEPTH; d++)
+			if (t->ctx[s][d] != NULL)
+				smr_thread_unregister(t->ctx[s][d]); /* releases only queue (no Python) */
 	free(t);
 }
 
@@ -76,11 +83,12 @@ static smr_domain_t *domain(smr_scheme_t s)
 	return d;
 }
 
-smr_context_t *ccpy_context(smr_scheme_t s)
+/* The context of nesting level `depth`, registering on first use. */
+static smr_context_t *context_at(smr_scheme_t s, unsigned depth)
 {
 	struct thread_ctx *t = tl_ctx;
-	if (CC_LIKELY(t != NULL && t->ctx[s] != NULL))
-		return t->ctx[s];
+	if (CC_LIKELY(t != NULL && t->ctx[s][depth] != NULL))
+		return t->ctx[s][depth];
 	pthread_once(&g_key_once, make_key);
 	if (g_key_err != 0) {
 		errno = g_key_err;
@@ -103,13 +111,38 @@ smr_context_t *ccpy_context(smr_scheme_t s)
 		             strerror(errno));
 		return NULL;
 	}
-	t->ctx[s] = smr_thread_register(d);
-	if (t->ctx[s] == NULL) {
+	t->ctx[s][depth] = smr_thread_register(d);
+	if (t->ctx[s][depth] == NULL) {
 		PyErr_Format(PyExc_RuntimeError, "cannot register this thread with the %s domain: %s (%d threads at most)",
 		             smr_scheme_name(s), strerror(errno), SMR_THREADS_LIMIT);
 		return NULL;
 	}
-	return t->ctx[s];
+	return t->ctx[s][depth];
+}
+
+smr_context_t *ccpy_context(smr_scheme_t s)
+{
+	return context_at(s, 0);
+}
+
+smr_context_t *ccpy_enter(smr_scheme_t s)
+{
+	unsigned depth = t_depth[s];
+	if (depth >= CCPY_MAX_DEPTH) {
+		PyErr_Format(PyExc_RuntimeError,
+		             "collections of scheme '%s' nested more than %d deep inside key comparisons on this thread",
+		             smr_scheme_name(s), CCPY_MAX_DEPTH);
+		return NULL;
+	}
+	smr_context_t *c = context_at(s, depth);
+	if (c != NULL)
+		t_depth[s] = depth + 1;
+	return c;
+}
+
+void ccpy_leave(smr_scheme_t s)
+{
+	t_depth[s]--;
 }
 
 int ccpy_domain_stats(smr_scheme_t s, smr_stats_t *out)
@@ -183,7 +216,9 @@ size_t ccpy_reclaim(void)
 		smr_domain_t *d = cc_atomic_load_acquire_ptr((void **)&g_domains[s]);
 		if (d == NULL)
 			continue;
-		smr_context_t *c = t != NULL ? t->ctx[s] : NULL;
+		if (t_depth[s] != 0)
+			continue; /* inside an operation of this scheme (a comparison): no poll */
+		smr_context_t *c = t != NULL ? t->ctx[s][0] : NULL;
 		if (c == NULL)
 			c = ccpy_context((smr_scheme_t)s);
 		if (c == NULL) {
@@ -195,6 +230,11 @@ size_t ccpy_reclaim(void)
 		 * inside an operation holds the rest back). */
 		for (int round = 0; round < 64; round++) {
 			smr_poll(c);
+			/* and this thread's nested levels' contexts, whose own batches
+			 * only they (or their unregistration) free */
+			for (int l = 1; t != NULL && l < CCPY_MAX_DEPTH; l++)
+				if (t->ctx[s][l] != NULL)
+					smr_poll(t->ctx[s][l]);
 			smr_domain_stats(d, &st);
 			if (st.pending == 0)
 				break;

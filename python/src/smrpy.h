@@ -12,9 +12,22 @@
 
 #include <ccmem/smr.h>
 
-/* This thread's context in the scheme's domain, registering on first use.
- * With the GIL; NULL with a Python exception. */
+/* This thread's context in the scheme's domain, registering on first use,
+ * for calls that open no operation (create, destroy, poll).  With the GIL;
+ * NULL with a Python exception. */
 smr_context_t *ccpy_context(smr_scheme_t s);
+
+/* Nesting.  An ordered map's comparisons run Python code inside an SMR
+ * operation, and that code may use another collection of the same scheme
+ * (a __lt__ that reads a map, a finaliser that a release runs).  A second
+ * operation on the same context would end the first one's protection, so
+ * each nesting level has its own context: ccpy_enter returns the context of
+ * this thread's current level and opens the next, ccpy_leave closes it.
+ * Every collection call that opens an operation goes between the two.  NULL
+ * with RuntimeError past CCPY_MAX_DEPTH levels. */
+#define CCPY_MAX_DEPTH 8
+smr_context_t *ccpy_enter(smr_scheme_t s);
+void ccpy_leave(smr_scheme_t s);
 
 /* The scheme's domain statistics: 1, or 0 when the domain does not exist yet. */
 int ccpy_domain_stats(smr_scheme_t s, smr_stats_t *out);

@@ -1,6 +1,6 @@
 """Random operation sequences against models (hypothesis' stateful
-testing): SkipListMap against a dict plus sorted(), ConcurrentQueue against
-collections.deque, under every scheme each allows."""
+testing): SkipListMap and TreeMap against a dict plus sorted(),
+ConcurrentQueue against collections.deque, under every scheme each allows."""
 
 import bisect
 import queue
@@ -10,17 +10,17 @@ import hypothesis.strategies as st
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from concurrent_collections import ConcurrentQueue, SkipListMap
+from concurrent_collections import ConcurrentQueue, SkipListMap, TreeMap
 
 KEYS = st.integers(min_value=-20, max_value=20)
 VALUES = st.integers()
 
 
-def map_machine(scheme):
+def map_machine(cls, scheme):
     class MapModel(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
-            self.m = SkipListMap(scheme=scheme)
+            self.m = cls(scheme=scheme)
             self.d = {}
 
         def keys(self):
@@ -76,7 +76,19 @@ def map_machine(scheme):
 
         @rule(a=KEYS, b=KEYS)
         def ranges(self, a, b):
-            assert list(self.m.items(a, b)) == [(k, self.d[k]) for k in self.keys() if a <= k < b]
+            want = [(k, self.d[k]) for k in self.keys() if a <= k < b]
+            assert list(self.m.items(a, b)) == want
+            assert list(reversed(self.m.items(a, b))) == want[::-1]
+            assert len(self.m.keys(a, b)) == len(want)
+            assert list(self.m.keys(stop=b)) == [k for k in self.keys() if k < b]
+            assert list(reversed(self.m.values(start=a))) == [self.d[k] for k in reversed(self.keys()) if k >= a]
+
+        @rule(n=st.integers(min_value=0, max_value=80))
+        def bulk(self, n):
+            """Enough keys to span batches of 64."""
+            for k in range(100, 100 + n):
+                self.m[k] = k
+                self.d[k] = k
 
         @precondition(lambda self: len(self.d) > 0)
         @rule()
@@ -85,7 +97,7 @@ def map_machine(scheme):
 
         @rule()
         def clear_sometimes(self):
-            if len(self.d) > 30:
+            if len(self.d) > 60:
                 self.m.clear()
                 self.d.clear()
 
@@ -93,6 +105,7 @@ def map_machine(scheme):
         def same(self):
             assert len(self.m) == len(self.d)
             assert list(self.m.items()) == sorted(self.d.items())
+            assert list(reversed(self.m)) == sorted(self.d, reverse=True)
 
         def teardown(self):
             assert self.m._check() == len(self.d)
@@ -101,8 +114,10 @@ def map_machine(scheme):
     return MapModel
 
 
-TestSkipListMapIBR = map_machine("ibr").TestCase
-TestSkipListMapDEBRA = map_machine("debra").TestCase
+TestSkipListMapIBR = map_machine(SkipListMap, "ibr").TestCase
+TestSkipListMapDEBRA = map_machine(SkipListMap, "debra").TestCase
+TestTreeMapIBR = map_machine(TreeMap, "ibr").TestCase
+TestTreeMapDEBRA = map_machine(TreeMap, "debra").TestCase
 
 
 def queue_machine(scheme):

@@ -1,5 +1,6 @@
-"""SkipListMap: the MutableMapping contract, ordered queries, atomic
-updates, ranges, errors, and references released exactly once."""
+"""SkipListMap and TreeMap (every test runs on both, through the `cls`
+fixture): the MutableMapping contract, ordered queries, atomic updates,
+ranges and their batches, errors, and references released exactly once."""
 
 import gc
 import pickle
@@ -10,7 +11,7 @@ from collections.abc import MutableMapping
 import pytest
 from conftest import settle
 
-from concurrent_collections import SkipListMap, config
+from concurrent_collections import SkipListMap, TreeMap, config
 
 SCHEMES = ["ibr", "debra"]
 
@@ -20,8 +21,13 @@ def scheme(request):
     return request.param
 
 
-def test_mapping_basics(scheme):
-    m = SkipListMap(scheme=scheme)
+@pytest.fixture(params=[SkipListMap, TreeMap], ids=["skiplist", "tree"])
+def cls(request):
+    return request.param
+
+
+def test_mapping_basics(cls, scheme):
+    m = cls(scheme=scheme)
     assert isinstance(m, MutableMapping) and m.scheme == scheme
     assert len(m) == 0 and list(m) == [] and 3 not in m
     for k in [5, 1, 9, 3, 7]:
@@ -52,18 +58,18 @@ def test_mapping_basics(scheme):
         m.popitem()
 
 
-def test_constructor_like_dict():
-    m = SkipListMap({"b": 2}, a=1)
+def test_constructor_like_dict(cls):
+    m = cls({"b": 2}, a=1)
     assert list(m.items()) == [("a", 1), ("b", 2)] and m.scheme == "ibr"
-    m2 = SkipListMap([(3, "c"), (1, "a")], scheme="debra")
+    m2 = cls([(3, "c"), (1, "a")], scheme="debra")
     assert list(m2) == [1, 3] and m2.scheme == "debra"
     assert "scheme='debra'" in repr(m2)
     m3 = pickle.loads(pickle.dumps(m2))
-    assert m3 == m2 and m3.scheme == "debra" and type(m3) is SkipListMap
+    assert m3 == m2 and m3.scheme == "debra" and type(m3) is cls
 
 
-def test_ordered_queries(scheme):
-    m = SkipListMap({k: k * 10 for k in range(0, 100, 10)}, scheme=scheme)
+def test_ordered_queries(cls, scheme):
+    m = cls({k: k * 10 for k in range(0, 100, 10)}, scheme=scheme)
     assert m.first_key() == 0 and m.last_key() == 90
     assert m.floor_key(35) == 30 and m.floor_key(30) == 30 and m.floor_key(-1) is None
     assert m.ceiling_key(35) == 40 and m.ceiling_key(40) == 40 and m.ceiling_key(91) is None
@@ -77,7 +83,7 @@ def test_ordered_queries(scheme):
     assert len(m.keys(20, 50)) == 3 and len(m.keys()) == 10
     assert 30 in m.keys(20, 50) and 60 not in m.keys(20, 50) and 35 not in m.keys()
     assert (30, 300) in m.items(20, 50) and (30, 3) not in m.items()
-    empty = SkipListMap(scheme=scheme)
+    empty = cls(scheme=scheme)
     with pytest.raises(KeyError, match="empty"):
         empty.first_key()
     with pytest.raises(KeyError, match="empty"):
@@ -85,8 +91,8 @@ def test_ordered_queries(scheme):
     assert empty.floor_key(1) is None
 
 
-def test_atomic_updates(scheme):
-    m = SkipListMap(scheme=scheme)
+def test_atomic_updates(cls, scheme):
+    m = cls(scheme=scheme)
     assert m.put_if_absent("k", 1) is None
     assert m.put_if_absent("k", 2) == 1 and m["k"] == 1
     assert m.replace("k", 3) == 1 and m["k"] == 3
@@ -104,8 +110,8 @@ def test_atomic_updates(scheme):
     [b"b", b"a", b"", b"ab", b"\x00", b"\xff"],
     [(1, 2), (0, 5), (1, 1)],
 ])
-def test_key_kinds_sort_like_sorted(keys, scheme):
-    m = SkipListMap(scheme=scheme)
+def test_key_kinds_sort_like_sorted(cls, keys, scheme):
+    m = cls(scheme=scheme)
     for k in keys:
         m[k] = repr(k)
     assert list(m) == sorted(keys)
@@ -113,8 +119,8 @@ def test_key_kinds_sort_like_sorted(keys, scheme):
         assert m[k] == repr(k)
 
 
-def test_mixed_numbers_are_one_key():
-    m = SkipListMap()
+def test_mixed_numbers_are_one_key(cls):
+    m = cls()
     m[1] = "int"
     m[1.0] = "float"
     assert len(m) == 1 and m[1] == "float"
@@ -122,8 +128,8 @@ def test_mixed_numbers_are_one_key():
     assert len(m) == 1
 
 
-def test_incomparable_and_nan_keys():
-    m = SkipListMap({1: "a"})
+def test_incomparable_and_nan_keys(cls):
+    m = cls({1: "a"})
     with pytest.raises(TypeError, match="'<' not supported"):
         m["x"] = 1
     with pytest.raises(TypeError):
@@ -135,11 +141,11 @@ def test_incomparable_and_nan_keys():
     assert list(m.items()) == [(1, "a")] and m._check() == 1
 
 
-def test_debra_plus_is_refused_with_the_reason():
+def test_debra_plus_is_refused_with_the_reason(cls):
     with pytest.raises(ValueError, match="'debra\\+' is not available for ordered maps"):
-        SkipListMap(scheme="debra+")
+        cls(scheme="debra+")
     with pytest.raises(ValueError, match="scheme must be one of 'ibr', 'debra'"):
-        SkipListMap(scheme="rcu")
+        cls(scheme="rcu")
 
 
 class Tracked:
@@ -155,12 +161,12 @@ class Tracked:
         return f"T{self.n}"
 
 
-def test_every_reference_released_once(scheme):
+def test_every_reference_released_once(cls, scheme):
     keys = [Tracked(i) for i in range(200)]
     vals = [Tracked(-i) for i in range(200)]
     base_k = [sys.getrefcount(k) for k in keys]
     base_v = [sys.getrefcount(v) for v in vals]
-    m = SkipListMap(scheme=scheme)
+    m = cls(scheme=scheme)
     for k, v in zip(keys, vals):
         m[k] = v
     for k in keys[:50]:  # replace: old values released
@@ -177,7 +183,7 @@ def test_every_reference_released_once(scheme):
     assert [sys.getrefcount(k) for k in keys] == base_k
     assert [sys.getrefcount(v) for v in vals] == base_v
     w = weakref.ref(vals[7])
-    m = SkipListMap({keys[0]: vals[7]}, scheme=scheme)
+    m = cls({keys[0]: vals[7]}, scheme=scheme)
     vals[7] = None
     assert w() is not None  # the map keeps it
     del m
@@ -208,12 +214,30 @@ def test_seed_usage_example():
         print(f"  {size_range}: {count:,} allocations")
 
 
-def test_thread_exit_hands_its_garbage_over(scheme):
+def test_seed_usage_example_on_the_tree():
+    """The same with TreeMap: its nodes (leaf and internal node per key, one
+    size) and value cells show."""
+    from concurrent_collections import MemoryProfiler
+
+    with MemoryProfiler() as prof:
+        m = TreeMap()
+        for i in range(100000):
+            m[f"key_{i}"] = f"value_{i}"
+
+    report = prof.report()
+    assert len(m) == 100000 and m._check() == 100000
+    assert report.alloc_count >= 3 * 100000  # two nodes and a value cell per key
+    assert report.peak_allocated > 0
+    hot = report.size_histogram.hot_sizes(2)
+    assert hot[0][1] >= 2 * 100000 and hot[1][1] >= 100000, hot
+
+
+def test_thread_exit_hands_its_garbage_over(cls, scheme):
     """A thread that removed values and exited: its retired nodes are freed
     by another thread later, and their values released once."""
     import threading
 
-    m = SkipListMap(scheme=scheme)
+    m = cls(scheme=scheme)
     vals = [Tracked(i) for i in range(300)]
     watch = [weakref.ref(v) for v in vals]
 
@@ -234,18 +258,18 @@ def test_thread_exit_hands_its_garbage_over(scheme):
     assert config.smr_stats(scheme).pending == 0
 
 
-def test_interpreter_exit_releases_what_was_removed(tmp_path):
+def test_interpreter_exit_releases_what_was_removed(cls, tmp_path):
     """Values removed just before exit are released (their finalisers run)
     by the package's exit hook, each once."""
     import subprocess
 
     script = tmp_path / "exit.py"
     script.write_text(
-        "from concurrent_collections import SkipListMap\n"
+        f"from concurrent_collections import {cls.__name__} as cls\n"
         "class V:\n"
         "    def __del__(self):\n"
         "        print('del', flush=True)\n"
-        "m = SkipListMap()\n"
+        "m = cls()\n"
         "for i in range(50):\n"
         "    m[i] = V()\n"
         "for i in range(50):\n"

@@ -79,48 +79,63 @@ void cc_queue_destroy(cc_queue_t *q, smr_context_t *ctx) { CC_DS_DISPATCH_VOID(c
 CC_DS_MAP_DISPATCH(skiplist)
 CC_DS_MAP_DISPATCH(bst)
 
-/* The generic map (ccmem/omap.h).  Its DEBRA+ instance refuses to create a
- * map (ENOTSUP), so the other functions never meet a DEBRA+ context of a
- * valid map. */
-cc_omap_t *cc_omap_create(smr_context_t *ctx, const cc_omap_ops_t *ops)
-{
-	if (ctx == NULL) {
-		errno = EINVAL;
-		return NULL;
+/* The generic maps (ccmem/omap.h, ccmem/otree.h).  Their DEBRA+ instances
+ * refuse to create a map (ENOTSUP), so the other functions never meet a
+ * DEBRA+ context of a valid map. */
+#define CC_DS_GMAP_DISPATCH(map)                                                                        \
+	cc_##map##_t *cc_##map##_create(smr_context_t *ctx, const cc_omap_ops_t *ops)                      \
+	{                                                                                                   \
+		if (ctx == NULL) {                                                                              \
+			errno = EINVAL;                                                                             \
+			return NULL;                                                                                \
+		}                                                                                               \
+		CC_DS_DISPATCH(ctx, cc_##map##_create, ctx, ops);                                               \
+	}                                                                                                   \
+	int cc_##map##_insert(cc_##map##_t *m, smr_context_t *ctx, void *key, void *value, void **existing, \
+	                      bool *cmp_failed)                                                            \
+	{                                                                                                   \
+		CC_DS_DISPATCH(ctx, cc_##map##_insert, m, ctx, key, value, existing, cmp_failed);               \
+	}                                                                                                   \
+	int cc_##map##_replace(cc_##map##_t *m, smr_context_t *ctx, const void *key, void *value, void **old, \
+	                       bool *cmp_failed)                                                           \
+	{                                                                                                   \
+		CC_DS_DISPATCH(ctx, cc_##map##_replace, m, ctx, key, value, old, cmp_failed);                   \
+	}                                                                                                   \
+	int cc_##map##_replace_if(cc_##map##_t *m, smr_context_t *ctx, const void *key, void *expected,     \
+	                          void *value, bool *cmp_failed)                                           \
+	{                                                                                                   \
+		CC_DS_DISPATCH(ctx, cc_##map##_replace_if, m, ctx, key, expected, value, cmp_failed);           \
+	}                                                                                                   \
+	int cc_##map##_remove(cc_##map##_t *m, smr_context_t *ctx, const void *key, void **key_out,         \
+	                      void **value_out, bool *cmp_failed)                                          \
+	{                                                                                                   \
+		CC_DS_DISPATCH(ctx, cc_##map##_remove, m, ctx, key, key_out, value_out, cmp_failed);            \
+	}                                                                                                   \
+	int cc_##map##_lookup(cc_##map##_t *m, smr_context_t *ctx, const void *key, void **value_out,       \
+	                      bool *cmp_failed)                                                            \
+	{                                                                                                   \
+		CC_DS_DISPATCH(ctx, cc_##map##_lookup, m, ctx, key, value_out, cmp_failed);                     \
+	}                                                                                                   \
+	int cc_##map##_seek(cc_##map##_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode,      \
+	                    void **key_out, void **value_out, bool *cmp_failed)                            \
+	{                                                                                                   \
+		CC_DS_DISPATCH(ctx, cc_##map##_seek, m, ctx, key, mode, key_out, value_out, cmp_failed);        \
+	}                                                                                                   \
+	int cc_##map##_scan(cc_##map##_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode,      \
+	                    size_t max, void **keys_out, void **values_out, bool *cmp_failed)              \
+	{                                                                                                   \
+		CC_DS_DISPATCH(ctx, cc_##map##_scan, m, ctx, key, mode, max, keys_out, values_out, cmp_failed); \
+	}                                                                                                   \
+	/* No context to dispatch on, and nothing scheme-specific: any instance. */                        \
+	size_t cc_##map##_size(const cc_##map##_t *m) { return cc_##map##_size__none(m); }                 \
+	int cc_##map##_check(cc_##map##_t *m, smr_context_t *ctx, size_t *count_out)                       \
+	{                                                                                                   \
+		CC_DS_DISPATCH(ctx, cc_##map##_check, m, ctx, count_out);                                       \
+	}                                                                                                   \
+	void cc_##map##_destroy(cc_##map##_t *m, smr_context_t *ctx)                                        \
+	{                                                                                                   \
+		CC_DS_DISPATCH_VOID(ctx, cc_##map##_destroy, m, ctx);                                           \
 	}
-	CC_DS_DISPATCH(ctx, cc_omap_create, ctx, ops);
-}
-int cc_omap_insert(cc_omap_t *m, smr_context_t *ctx, void *key, void *value, void **existing, bool *cmp_failed)
-{
-	CC_DS_DISPATCH(ctx, cc_omap_insert, m, ctx, key, value, existing, cmp_failed);
-}
-int cc_omap_replace(cc_omap_t *m, smr_context_t *ctx, const void *key, void *value, void **old, bool *cmp_failed)
-{
-	CC_DS_DISPATCH(ctx, cc_omap_replace, m, ctx, key, value, old, cmp_failed);
-}
-int cc_omap_replace_if(cc_omap_t *m, smr_context_t *ctx, const void *key, void *expected, void *value,
-                       bool *cmp_failed)
-{
-	CC_DS_DISPATCH(ctx, cc_omap_replace_if, m, ctx, key, expected, value, cmp_failed);
-}
-int cc_omap_remove(cc_omap_t *m, smr_context_t *ctx, const void *key, void **key_out, void **value_out,
-                   bool *cmp_failed)
-{
-	CC_DS_DISPATCH(ctx, cc_omap_remove, m, ctx, key, key_out, value_out, cmp_failed);
-}
-int cc_omap_lookup(cc_omap_t *m, smr_context_t *ctx, const void *key, void **value_out, bool *cmp_failed)
-{
-	CC_DS_DISPATCH(ctx, cc_omap_lookup, m, ctx, key, value_out, cmp_failed);
-}
-int cc_omap_seek(cc_omap_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode, void **key_out,
-                 void **value_out, bool *cmp_failed)
-{
-	CC_DS_DISPATCH(ctx, cc_omap_seek, m, ctx, key, mode, key_out, value_out, cmp_failed);
-}
-/* No context to dispatch on, and nothing scheme-specific: any instance. */
-size_t cc_omap_size(const cc_omap_t *m) { return cc_omap_size__none(m); }
-int cc_omap_check(cc_omap_t *m, smr_context_t *ctx, size_t *count_out)
-{
-	CC_DS_DISPATCH(ctx, cc_omap_check, m, ctx, count_out);
-}
-void cc_omap_destroy(cc_omap_t *m, smr_context_t *ctx) { CC_DS_DISPATCH_VOID(ctx, cc_omap_destroy, m, ctx); }
+
+CC_DS_GMAP_DISPATCH(omap)
+CC_DS_GMAP_DISPATCH(otree)

@@ -9,6 +9,7 @@
 
 #include "ccmem/bst.h"
 #include "ccmem/omap.h"
+#include "ccmem/otree.h"
 #include "ccmem/queue.h"
 #include "ccmem/skiplist.h"
 
@@ -23,23 +24,27 @@
 	int cc_##map##_check##sfx(cc_##map##_t *m, smr_context_t *ctx, size_t *count_out, uint64_t *keysum_out); \
 	void cc_##map##_destroy##sfx(cc_##map##_t *m, smr_context_t *ctx);
 
-#define CC_DS_OMAP_DECLARE(sfx)                                                                         \
-	cc_omap_t *cc_omap_create##sfx(smr_context_t *ctx, const cc_omap_ops_t *ops);                      \
-	int cc_omap_insert##sfx(cc_omap_t *m, smr_context_t *ctx, void *key, void *value, void **existing,  \
-	                        bool *cmp_failed);                                                          \
-	int cc_omap_replace##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, void *value, void **old, \
-	                         bool *cmp_failed);                                                         \
-	int cc_omap_replace_if##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, void *expected,      \
-	                            void *value, bool *cmp_failed);                                         \
-	int cc_omap_remove##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, void **key_out,          \
-	                        void **value_out, bool *cmp_failed);                                        \
-	int cc_omap_lookup##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, void **value_out,        \
-	                        bool *cmp_failed);                                                          \
-	int cc_omap_seek##sfx(cc_omap_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode,       \
-	                      void **key_out, void **value_out, bool *cmp_failed);                          \
-	size_t cc_omap_size##sfx(const cc_omap_t *m);                                                       \
-	int cc_omap_check##sfx(cc_omap_t *m, smr_context_t *ctx, size_t *count_out);                        \
-	void cc_omap_destroy##sfx(cc_omap_t *m, smr_context_t *ctx);
+/* The generic maps (ccmem/omap.h, ccmem/otree.h): one contract, two
+ * structures. */
+#define CC_DS_GMAP_DECLARE(map, sfx)                                                                    \
+	cc_##map##_t *cc_##map##_create##sfx(smr_context_t *ctx, const cc_omap_ops_t *ops);                \
+	int cc_##map##_insert##sfx(cc_##map##_t *m, smr_context_t *ctx, void *key, void *value,            \
+	                           void **existing, bool *cmp_failed);                                     \
+	int cc_##map##_replace##sfx(cc_##map##_t *m, smr_context_t *ctx, const void *key, void *value,     \
+	                            void **old, bool *cmp_failed);                                          \
+	int cc_##map##_replace_if##sfx(cc_##map##_t *m, smr_context_t *ctx, const void *key, void *expected, \
+	                               void *value, bool *cmp_failed);                                      \
+	int cc_##map##_remove##sfx(cc_##map##_t *m, smr_context_t *ctx, const void *key, void **key_out,   \
+	                           void **value_out, bool *cmp_failed);                                    \
+	int cc_##map##_lookup##sfx(cc_##map##_t *m, smr_context_t *ctx, const void *key, void **value_out, \
+	                           bool *cmp_failed);                                                      \
+	int cc_##map##_seek##sfx(cc_##map##_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode, \
+	                         void **key_out, void **value_out, bool *cmp_failed);                      \
+	int cc_##map##_scan##sfx(cc_##map##_t *m, smr_context_t *ctx, const void *key, cc_omap_seek_t mode, \
+	                         size_t max, void **keys_out, void **values_out, bool *cmp_failed);        \
+	size_t cc_##map##_size##sfx(const cc_##map##_t *m);                                                \
+	int cc_##map##_check##sfx(cc_##map##_t *m, smr_context_t *ctx, size_t *count_out);                 \
+	void cc_##map##_destroy##sfx(cc_##map##_t *m, smr_context_t *ctx);
 
 #define CC_DS_DECLARE(sfx)                                                                              \
 	cc_queue_t *cc_queue_create##sfx(smr_context_t *ctx);                                              \
@@ -48,7 +53,8 @@
 	void cc_queue_destroy##sfx(cc_queue_t *q, smr_context_t *ctx);                                      \
 	CC_DS_MAP_DECLARE(skiplist, sfx)                                                                    \
 	CC_DS_MAP_DECLARE(bst, sfx)                                                                         \
-	CC_DS_OMAP_DECLARE(sfx)
+	CC_DS_GMAP_DECLARE(omap, sfx)                                                                       \
+	CC_DS_GMAP_DECLARE(otree, sfx)
 
 CC_DS_DECLARE(__ibr)
 CC_DS_DECLARE(__debra)

@@ -46,6 +46,7 @@
  * ops through the pointer stored in the node or cell.
  */
 #include <errno.h>
+#include <limits.h>
 
 #include "reclaim.h"
 #include "height.h"
@@ -680,6 +681,237 @@ size_t DS_FN(cc_omap_size)(const cc_omap_t *m)
 	 * insert that was removed at once has not yet added its 1 */
 	int64_t n = (int64_t)cc_atomic_load_relaxed_u64(&m->size);
 	return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- batches (cc_omap_scan) ------------------------------------------------------ */
+
+/* Entry i of a batch: key and value out, through acquire. */
+static inline void om_hand_out(cc_omap_t *m, size_t i, void *key, void *value, void **keys_out, void **values_out)
+{
+	if (keys_out != NULL)
+		keys_out[i] = key;
+	if (values_out != NULL)
+		values_out[i] = value;
+	if (keys_out != NULL || values_out != NULL)
+		om_acquire(m, keys_out != NULL ? key : NULL, values_out != NULL ? value : NULL);
+}
+
+/* Ascending: a search to the position, then level 0 onwards; a removed node
+ * met is cut (a failed cut restarts from the last node passed, GT). */
+static size_t om_scan_up(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_seek_t mode, size_t max,
+                         void **keys_out, void **values_out, bool *failed)
+{
+	om_path_t path;
+	size_t n = 0;
+	bool first = mode == CC_OMAP_FIRST;
+	unsigned flags = mode == CC_OMAP_GT ? OM_PAST_EQUAL : 0;
+	om_key_t k = {key, 0, 0, 0, false};
+	if (!first)
+		k = om_key(m, key, false);
+	for (;;) {
+		om_node_t *pred, *curr;
+		bool passed = false; /* pred is a node of the batch's range */
+		if (first) {
+			pred = m->head;
+			curr = ds_protect(ctx, &pred->next[0]); /* the head is never marked */
+		} else {
+			if (om_find(m, ctx, &k, flags, &path, NULL, failed) == OM_FAILED)
+				return n;
+			pred = path.pred[0];
+			curr = path.succ[0];
+		}
+		while (curr != NULL) {
+			om_node_t *next = ds_protect(ctx, &curr->next[0]);
+			if (om_marked(next)) {
+				if (!om_cut(pred, curr, om_unmark(next), 0))
+					break;
+				/* pred's link, re-read: unmarked, pred was still linked */
+				curr = ds_protect(ctx, &pred->next[0]);
+				if (om_marked(curr))
+					break;
+				continue;
+			}
+			om_cell_t *c = om_value(ctx, curr);
+			if (c != NULL) {
+				om_hand_out(m, n, curr->key, c->value, keys_out, values_out);
+				if (++n == max)
+					return n;
+			}
+			pred = curr;
+			curr = next;
+			passed = true;
+		}
+		if (curr == NULL)
+			return n; /* the end of level 0 */
+		/* restart past the last node passed (its key stays alive: the node
+		 * is not freed during the operation); none passed yet, at the same
+		 * position (the search's pred lies before it) */
+		if (passed) {
+			k = (om_key_t){pred->key, pred->sum, 0, pred->cls, false};
+			flags = OM_PAST_EQUAL;
+			first = false;
+		}
+	}
+}
+
+/* For LAST: each level's last node (comparator-free).  0, or -1 after
+ * cutting a removed node (start again). */
+static int om_path_end(cc_omap_t *m, ds_ctx_t *ctx, om_path_t *path)
+{
+	om_node_t *pred = m->head;
+	for (int lvl = OM_MAX - 1; lvl >= 0; lvl--) {
+		om_node_t *curr = ds_protect(ctx, &pred->next[lvl]);
+		if (om_marked(curr))
+			return -1;
+		while (curr != NULL) {
+			om_node_t *next = ds_protect(ctx, &curr->next[lvl]);
+			if (om_marked(next)) {
+				om_cut(pred, curr, om_unmark(next), lvl);
+				return -1;
+			}
+			pred = curr;
+			curr = next;
+		}
+		path->pred[lvl] = pred;
+		path->succ[lvl] = NULL;
+	}
+	return 0;
+}
+
+/* Reverses a[i..j). */
+static void om_reverse(void **a, size_t i, size_t j)
+{
+	while (i + 1 < j) {
+		void *t = a[i];
+		a[i++] = a[--j];
+		a[j] = t;
+	}
+}
+
+/* The ring a[0..max) written w times (w > max: wrapped), newest first. */
+static void om_newest_first(void **a, size_t max, size_t w)
+{
+	if (a == NULL)
+		return;
+	size_t cnt = w < max ? w : max;
+	if (w > max) { /* rotate the oldest entry to index 0 */
+		size_t k = w % max;
+		om_reverse(a, 0, k);
+		om_reverse(a, k, max);
+		om_reverse(a, 0, max);
+	}
+	om_reverse(a, 0, cnt);
+}
+
+/*
+ * Descending: a level cannot be walked backwards, so the search to the bound
+ * gives `target`, the last node before it at level 0, and pred[l], the last
+ * node before it at level l; level 0 is walked forward from pred[l] up to
+ * target by identity (no comparison: everything before target in the list
+ * is below the bound), keeping the last max live entries in a ring (the
+ * caller's arrays hold the nodes and cells until the end), which is then
+ * reversed.  l starts where about 2 max nodes lie between pred[l] and target
+ * and grows while fewer than max entries were found and pred[l] is not the
+ * head.  If target vanishes before the walk reaches it (the walk meets the
+ * node past the bound, or the end, first), the batch starts again: entries
+ * past the bound could have been walked.  Acquire runs for the final batch
+ * only.
+ */
+static size_t om_scan_down(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_seek_t mode, size_t max,
+                           void **keys_out, void **values_out, bool *failed)
+{
+	int l0 = 1;
+	while (l0 < OM_MAX - 1 && ((size_t)1 << (l0 - 1)) < max)
+		l0++;
+	om_path_t path;
+	om_key_t k = {key, 0, 0, 0, false};
+	if (mode != CC_OMAP_LAST)
+		k = om_key(m, key, false);
+	for (;;) {
+	attempt:
+		if (mode == CC_OMAP_LAST) {
+			if (om_path_end(m, ctx, &path) < 0)
+				continue;
+		} else if (om_find(m, ctx, &k, mode == CC_OMAP_LE ? OM_PAST_EQUAL : 0, &path, NULL, failed) ==
+		           OM_FAILED) {
+			return 0;
+		}
+		om_node_t *target = path.pred[0], *beyond = path.succ[0];
+		if (target == m->head)
+			return 0; /* nothing below the bound */
+		for (int l = l0;; l++) {
+			om_node_t *start = path.pred[l], *pred = NULL, *curr = start;
+			size_t w = 0;
+			if (start == m->head) {
+				pred = start;
+				curr = ds_protect(ctx, &start->next[0]);
+				if (om_marked(curr))
+					goto attempt;
+			}
+			for (;;) {
+				if (curr == NULL ? mode != CC_OMAP_LAST : curr == beyond)
+					goto attempt; /* target went: nodes past the bound may follow */
+				if (curr == NULL)
+					break; /* LAST: the end of the list */
+				om_node_t *next = ds_protect(ctx, &curr->next[0]);
+				if (om_marked(next)) {
+					if (curr == target)
+						break; /* removed: everything before it is collected */
+					if (pred == NULL || !om_cut(pred, curr, om_unmark(next), 0))
+						goto attempt;
+					curr = ds_protect(ctx, &pred->next[0]);
+					if (om_marked(curr))
+						goto attempt;
+					continue;
+				}
+				om_cell_t *c = om_value(ctx, curr);
+				if (c != NULL) {
+					if (keys_out != NULL)
+						keys_out[w % max] = curr;
+					if (values_out != NULL)
+						values_out[w % max] = c;
+					w++;
+				}
+				if (curr == target)
+					break;
+				pred = curr;
+				curr = next;
+			}
+			if (w < max && start != m->head && l < OM_MAX - 1)
+				continue; /* too few: start further back */
+			size_t n = w < max ? w : max;
+			om_newest_first(keys_out, max, w);
+			om_newest_first(values_out, max, w);
+			for (size_t i = 0; i < n; i++) {
+				void *key_i = keys_out != NULL ? ((om_node_t *)keys_out[i])->key : NULL;
+				void *v = values_out != NULL ? ((om_cell_t *)values_out[i])->value : NULL;
+				om_hand_out(m, i, key_i, v, keys_out, values_out);
+			}
+			return n;
+		}
+	}
+}
+
+int DS_FN(cc_omap_scan)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_seek_t mode, size_t max,
+                        void **keys_out, void **values_out, bool *cmp_failed)
+{
+	if ((unsigned)mode > (unsigned)CC_OMAP_LT || max == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (max > (size_t)INT_MAX)
+		max = (size_t)INT_MAX; /* the count is an int */
+	bool failed = false;
+	bool asc = mode == CC_OMAP_FIRST || mode == CC_OMAP_GE || mode == CC_OMAP_GT;
+	ds_begin(ctx);
+	size_t n = asc ? om_scan_up(m, ctx, key, mode, max, keys_out, values_out, &failed)
+	               : om_scan_down(m, ctx, key, mode, max, keys_out, values_out, &failed);
+	ds_end(ctx);
+	if (failed && n == 0)
+		return om_canceled(cmp_failed);
+	if (cmp_failed != NULL)
+		*cmp_failed = failed;
+	return (int)n;
 }
 
 #else
