@@ -57,6 +57,7 @@ static void detach(void *arg)
 	if (cc__tls_prof.gen == cc_atomic_load_relaxed_u64(&r->gen))
 		bump(&r->k[K_ALLOC], cc__pf_gap_done(r));
 	cc__tls_prof.gen = UINT64_MAX;
+	cc__tls_prof.word = 1;
 	/* release: pairs with the acquire in attach; this thread's last counts are
 	 * visible to whoever adopts the record. */
 	cc_atomic_store_release_u32(&r->owned, 0);
@@ -163,6 +164,7 @@ static bool reset_record(struct prec *r, uint64_t g)
 	r->time_cd[0] = cc__pf_geometric(&r->rng, r->inv_log1mq);
 	r->time_cd[1] = cc__pf_geometric(&r->rng, r->inv_log1mq);
 	r->last_heap_scan = 0;
+	cc_atomic_store_relaxed_u64(&r->arena_hi, 0);
 	r->tid = (uint64_t)syscall(SYS_gettid);
 	memset(r->name, 0, sizeof r->name);
 	pthread_getname_np(pthread_self(), r->name, sizeof r->name);
@@ -185,7 +187,7 @@ struct prec *cc__pf_enter_slow(uint64_t g)
 	if (cc_atomic_load_relaxed_u64(&r->gen) != g && !reset_record(r, g))
 		return NULL;
 	r->gap = cc__pf_next_gap(r);
-	cc__tls_prof.countdown = r->gap;
+	cc__pf_arm(r, g, (uint64_t)r->gap);
 	cc__tls_prof.gen = g;
 	return r;
 }

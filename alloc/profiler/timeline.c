@@ -32,6 +32,10 @@ void cc__pf_merge_counts(const cc_profiler_t *p, merged_counts_t *m)
 		}
 	}
 	m->k[K_ALLOC] += cc__pf_own_gap(p->gen);
+	m->free_count = m->k[K_SAMPLED_FREE] + m->k[K_OTHER_FREE];
+	/* wrapping sums: one record's may be "negative", the run's is exact */
+	m->live_req = m->k[K_ALLOC_BYTES] - m->k[K_UNTRACKED_REQ] - m->k[K_FREED_REQ];
+	m->live_usable = m->k[K_SAMP_USABLE] - m->k[K_UNTRACKED_USABLE] - m->k[K_FREED_USABLE];
 	if (p->opt.sample_rate >= 1.0)
 		m->scale = 1.0;
 	else if (m->k[K_SAMPLED_ALLOC] > 0 && m->k[K_ALLOC] >= m->k[K_SAMPLED_ALLOC])
@@ -99,7 +103,7 @@ void cc__pf_timeline_tick(cc_profiler_t *p, uint64_t now, bool force_point)
 		p->peak = cur;
 		p->peak_t = t;
 	}
-	uint64_t k3[3] = {m.k[K_ALLOC], cc__pf_est(&m, m.k[K_FREE]), cc__pf_est(&m, m.k[K_ALLOC_BYTES])};
+	uint64_t k3[3] = {m.k[K_ALLOC], cc__pf_est(&m, m.free_count), cc__pf_est(&m, m.k[K_ALLOC_BYTES])};
 	double dt = t - p->last_t;
 	if (dt > 1e-6) {
 		double alpha = 1.0 - exp(-dt / 1.0); /* time constant 1 s */

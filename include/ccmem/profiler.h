@@ -331,7 +331,10 @@ typedef struct {
 	/* sampling */
 	double sample_rate;
 	uint64_t sampled_allocs, sampled_frees;
-	uint64_t untracked_samples; /* sampled but not indexed (index full, address above 2^48) */
+	uint64_t untracked_samples; /* sampled but not kept (index full, address above 2^48) */
+	/* sampled blocks kept in the address index instead of the profiler's
+	 * arena (see Sampled blocks): as exact, only slower */
+	uint64_t indexed_samples;
 
 	/* recommendations derived from the figures, recommendation_count strings */
 	size_t recommendation_count;
