@@ -62,15 +62,22 @@ CC__HOOK_TEXT static void *alloc_checked(size_t size, size_t align, bool zero, s
 	return cc__glue_alloc(size, align, zero, counted, mode);
 }
 
+/* The hooks were removed after the caller read the mode. */
+CC__HOOK_TEXT __attribute__((noinline)) static void *sampled_unhooked(size_t size, size_t align, bool zero,
+                                                                      size_t counted)
+{
+	cc__tls_prof.word = 1; /* this countdown is over */
+	return cc__glue_alloc(size, align, zero, counted, cc__config_mode());
+}
+
 /* The inline path's sampled allocation (ccmem/alloc.h): the mode was exactly
  * CC_MODE_PROFILER when the caller read it. */
 CC__HOOK_TEXT void *cc__alloc_sampled_slow(size_t size, size_t align, bool zero, size_t counted)
 {
 	const cc__alloc_hooks_t *h = hooks();
-	if (h != NULL)
+	if (CC_LIKELY(h != NULL))
 		return h->alloc_sampled(size, align, zero, counted);
-	cc__tls_prof.word = 1; /* removed meanwhile: this countdown is over */
-	return cc__glue_alloc(size, align, zero, counted, cc__config_mode());
+	return sampled_unhooked(size, align, zero, counted);
 }
 
 /* Debug fill and statistics of a fresh block (foreign: not mimalloc's). */

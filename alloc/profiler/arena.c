@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "arena.h"
@@ -14,7 +16,7 @@
 #define MAP_FIXED_NOREPLACE 0x100000 /* Linux 4.17; older kernels take it as a hint */
 #endif
 
-uint64_t cc__pf_arena_lo = ARENA_NONE;
+uint64_t cc__pf_arena_lo, cc__pf_arena_size;
 struct aent *cc__pf_arena_tab;
 
 #if CC_PF_ARENA
@@ -39,39 +41,63 @@ static const uint64_t g_hints[] = {
 	(uint64_t)1 << 38,        /* 256 GiB */
 };
 
-static void *map_arena(void)
+static void *map_arena(uint64_t size)
 {
 	for (size_t i = 0; i < sizeof g_hints / sizeof g_hints[0]; i++) {
 		void *want = (void *)(uintptr_t)g_hints[i];
-		void *p = mmap(want, ARENA_SIZE, PROT_READ | PROT_WRITE,
+		void *p = mmap(want, size, PROT_READ | PROT_WRITE,
 		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 		if (p == want)
 			return p;
 		if (p != MAP_FAILED)
-			munmap(p, ARENA_SIZE); /* a kernel that took the flag as a hint put it elsewhere */
+			munmap(p, size); /* a kernel that took the flag as a hint put it elsewhere */
 	}
 	return NULL;
+}
+
+/* CCMEM_PROFILER_ARENA_MB, or the default (a malformed value is reported
+ * and ignored, as the glue's other variables are). */
+static uint64_t arena_mb(void)
+{
+	const char *v = getenv("CCMEM_PROFILER_ARENA_MB");
+	if (v == NULL || *v == '\0')
+		return ARENA_DEFAULT_MB;
+	char *end;
+	errno = 0;
+	unsigned long long mb = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || *v == '-' || mb > ARENA_MAX_MB || mb % ARENA_STEP_MB != 0) {
+		fprintf(stderr,
+		        "ccmem: CCMEM_PROFILER_ARENA_MB=%s is not a size of the profiler's arena (valid: 0, or a multiple "
+		        "of %d up to %d); using %d\n",
+		        v, ARENA_STEP_MB, ARENA_MAX_MB, ARENA_DEFAULT_MB);
+		return ARENA_DEFAULT_MB;
+	}
+	return mb;
 }
 
 bool cc__pf_arena_init(void)
 {
 	if (g_tried)
-		return cc__pf_arena_lo != ARENA_NONE;
+		return cc__pf_arena_size != 0;
 	g_tried = true;
-	void *tab = cc__pf_map_zeroed((ARENA_SIZE / 8) * sizeof(struct aent));
+	uint64_t size = arena_mb() << 20;
+	if (size == 0)
+		return false;
+	void *tab = cc__pf_map_zeroed((size / 8) * sizeof(struct aent));
 	if (tab == NULL)
 		return false;
-	void *base = map_arena();
+	void *base = map_arena(size);
 	/* committed and zeroed: mimalloc only resets what it frees (MADV_DONTNEED
 	 * or MADV_FREE); exclusive: no other heap allocates here. */
-	if (base == NULL || !mi_manage_os_memory_ex(base, ARENA_SIZE, true, false, true, -1, true, &g_arena)) {
+	if (base == NULL || !mi_manage_os_memory_ex(base, size, true, false, true, -1, true, &g_arena)) {
 		if (base != NULL)
-			munmap(base, ARENA_SIZE);
-		munmap(tab, (ARENA_SIZE / 8) * sizeof(struct aent));
+			munmap(base, size);
+		munmap(tab, (size / 8) * sizeof(struct aent));
 		return false;
 	}
 	cc__pf_arena_tab = tab;
 	cc__pf_arena_lo = (uint64_t)(uintptr_t)base;
+	cc__pf_arena_size = size;
 	return true;
 }
 
@@ -95,7 +121,7 @@ static void heap_gone(void *arg)
 
 mi_heap_t *cc__pf_arena_heap_slow(void)
 {
-	if (cc__pf_tls_heap == HEAP_GONE || cc__pf_arena_lo == ARENA_NONE || __cxa_thread_atexit_impl == NULL)
+	if (cc__pf_tls_heap == HEAP_GONE || cc__pf_arena_size == 0 || __cxa_thread_atexit_impl == NULL)
 		return NULL;
 	mi_heap_t *h = mi_heap_new_in_arena(g_arena);
 	if (h == NULL)
@@ -119,10 +145,8 @@ bool cc__pf_arena_init(void)
 void cc__pf_arena_visit(uint64_t g, uint64_t hi, void (*fn)(void *ctx, uint64_t addr, const struct ipay *e),
                         void *ctx)
 {
-	if (cc__pf_arena_lo == ARENA_NONE)
-		return;
-	if (hi > ARENA_SIZE)
-		hi = ARENA_SIZE;
+	if (hi > cc__pf_arena_size)
+		hi = cc__pf_arena_size;
 	for (uint64_t i = 0; i < hi / 8; i++) {
 		struct aent *e = &cc__pf_arena_tab[i];
 		/* acquire: pairs with the release store in cc__pf_arena_enter. */

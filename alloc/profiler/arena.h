@@ -6,7 +6,7 @@
  *
  * A sampled block is allocated from a mimalloc heap of the calling thread
  * that lives in an exclusive mimalloc arena (mi_manage_os_memory_ex with
- * exclusive set, mi_heap_new_in_arena): ARENA_SIZE bytes of address space
+ * exclusive set, mi_heap_new_in_arena): cc__pf_arena_size bytes of address space
  * that only these heaps allocate from, placed below the rest of the heap
  * (arena.c).  So
  *   - a free recognises a sampled block by its address: the inline path by
@@ -49,19 +49,19 @@ struct aent {
 };
 #define ENT_OWNER_SHIFT 48
 #define ENT_SIZE_MASK (((uint64_t)1 << ENT_OWNER_SHIFT) - 1)
-_Static_assert(ARENA_SIZE <= ((uint64_t)1 << 32), "usable sizes of the arena's blocks fit in 32 bits");
+_Static_assert(ARENA_MAX_MB <= 4096, "usable sizes of the arena's blocks fit in 32 bits");
 
-/* Start of the arena; ARENA_NONE (far from any block) when there is none,
- * so that the range test needs no second branch.  Written once under
- * cc__pf_ctl before the first run that uses it, read-only afterwards (a hook
- * reads it after its run's generation, published with release later). */
-#define ARENA_NONE ((uint64_t)0 - 4 * ARENA_SIZE)
-extern uint64_t cc__pf_arena_lo;
+/* Start and size of the arena; size 0 when there is none (then no address
+ * is in it).  Written once under cc__pf_ctl before the first run that uses
+ * it, read-only afterwards (a hook reads them after its run's generation,
+ * published with release later). */
+extern uint64_t cc__pf_arena_lo, cc__pf_arena_size;
 extern struct aent *cc__pf_arena_tab;
 
-/* Reserves the arena and maps the side table, once per process (later calls
- * return what the first found).  Caller holds cc__pf_ctl.  true when there
- * is an arena. */
+/* Reserves the arena (CCMEM_PROFILER_ARENA_MB MiB: 0 means none; a multiple
+ * of 64, at most 4096, default 1024) and maps the side table, once per
+ * process (later calls return what the first found).  Caller holds
+ * cc__pf_ctl.  true when there is an arena. */
 bool cc__pf_arena_init(void);
 
 /* Calls fn for every entry of run g at an offset below hi (bytes), payload
@@ -71,7 +71,7 @@ void cc__pf_arena_visit(uint64_t g, uint64_t hi, void (*fn)(void *ctx, uint64_t 
 
 static inline bool cc__pf_in_arena(const void *p)
 {
-	return (uint64_t)(uintptr_t)p - cc__pf_arena_lo < ARENA_SIZE;
+	return (uint64_t)(uintptr_t)p - cc__pf_arena_lo < cc__pf_arena_size;
 }
 
 static inline struct aent *cc__pf_arena_entry(const void *p)

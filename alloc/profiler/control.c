@@ -91,7 +91,7 @@ static int begin_run(cc_profiler_t *p)
 	memset(&ro, 0, sizeof ro);
 	/* Every sampled block is kept (arena or index): the free of a block of
 	 * the run, sized or not, then finds its size (exact live bytes). */
-	bool arena = cc__pf_arena_lo != ARENA_NONE;
+	bool arena = cc__pf_arena_size != 0;
 	ro.flags = (o->track_sizes ? F_SIZES : 0) | (o->track_latency ? F_LATENCY : 0) |
 	           (o->capture_stacks && o->detect_leaks ? F_STACKS : 0) | (o->track_cross_thread ? F_CROSS : 0) |
 	           (sampling ? F_FILTER : 0) | (arena ? F_ARENA : 0) | (arena && sampling ? F_BOUND : 0);
@@ -107,6 +107,7 @@ static int begin_run(cc_profiler_t *p)
 
 	pthread_mutex_lock(&p->tl_lock); /* the timeline thread reads gen and the timeline */
 	p->gen = g;
+	p->run_flags = ro.flags;
 	p->tl_len = 0;
 	p->tl_stride = 1;
 	p->tl_tick = 0;
@@ -131,8 +132,8 @@ static int begin_run(cc_profiler_t *p)
  * stay inline; at p = 1 every free is counted, so every free comes here. */
 static void publish_run(const cc_profiler_t *p)
 {
-	bool bound = p->opt.sample_rate < 1.0 && cc__pf_arena_lo != ARENA_NONE;
-	cc__alloc_hooks_install(&cc__pf_hooks, p->gen, bound ? cc__pf_arena_lo + ARENA_SIZE : UINT64_MAX);
+	bool bound = p->opt.sample_rate < 1.0 && cc__pf_arena_size != 0;
+	cc__alloc_hooks_install(&cc__pf_hooks, p->gen, bound ? cc__pf_arena_lo + cc__pf_arena_size : UINT64_MAX);
 }
 
 int cc_profiler_start(cc_profiler_t *p)

@@ -144,18 +144,17 @@ static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r,
 	if (p == NULL && (p = plain_alloc(size, align, zero, counted, mode)) == NULL)
 		return NULL; /* no allocation: the countdown stays at its end, the next one is sampled */
 	uint64_t t1 = timing ? cc__pf_ticks() : t0;
-	uint64_t gap = (uint64_t)r->gap;
-	if (r->inv_log1mp != 0.0) { /* p = 1: every gap is 1, the countdown stays at 1 */
+	uint64_t gap = 1; /* p = 1: every gap is 1, the countdown stays at 1 */
+	if (flags & F_FILTER) {
+		gap = (uint64_t)r->gap;
 		r->gap = cc__pf_geometric(&r->rng, r->inv_log1mp);
 		cc__pf_arm(r, g, (uint64_t)r->gap);
 	}
 	uint64_t nalloc = rd(&r->k[K_ALLOC]) + gap;
-	uint64_t abytes = rd(&r->k[K_ALLOC_BYTES]) + counted;
 	cc_atomic_store_relaxed_u64(&r->k[K_ALLOC], nalloc);
-	cc_atomic_store_relaxed_u64(&r->k[K_ALLOC_BYTES], abytes);
-	bump(&r->k[K_SAMPLED_ALLOC], 1);
 	/* this thread's own high-water mark (exact peak of a one-thread run at p = 1) */
-	uint64_t net = abytes - rd(&r->k[K_FREE_BYTES]);
+	uint64_t net = rd(&r->k[K_NET]) + counted;
+	cc_atomic_store_relaxed_u64(&r->k[K_NET], net);
 	if (CC_UNLIKELY((int64_t)net > (int64_t)rd(&r->k[K_NET_MAX]))) {
 		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX], net);
 		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX_AT], nalloc);
@@ -163,9 +162,13 @@ static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r,
 	unsigned b;
 	uint64_t usable = usable_of(r, p, size, align, counted, mode, mi, &b);
 	bump(&r->k[K_SAMP_USABLE], usable);
-	if (flags & F_SIZES) {
+	if (flags & F_SIZES) { /* the sampled count and bytes are the classes' sums */
 		bump(&r->size_cb[b][0], 1);
 		bump(&r->size_cb[b][1], counted);
+	} else {
+		bump(&r->k[K_ALLOC_BYTES], counted);
+		if (flags & F_FILTER) /* at p = 1 it is K_ALLOC */
+			bump(&r->k[K_SAMPLED_ALLOC], 1);
 	}
 	if (timing) {
 		lat_record(r, 0, t1 - t0);
@@ -233,6 +236,16 @@ CC__HOOK_TEXT static void *prof_alloc_sampled(size_t size, size_t align, bool ze
 	return sampled_alloc(r, g, size, align, zero, counted, CC_MODE_PROFILER);
 }
 
+/* A timed free (out of line: the untimed path stays a leaf); its countdown
+ * has just run out. */
+__attribute__((noinline)) static void timed_free(struct prec *r, void *ptr, size_t size, bool sized, uint32_t mode)
+{
+	r->time_cd[1] = cc__pf_timed_gap(r);
+	uint64_t t0 = cc__pf_ticks();
+	plain_free(ptr, size, sized, mode);
+	lat_record(r, 1, cc__pf_ticks() - t0);
+}
+
 /* The free of a sampled block of the run: its data read (and removed) by the
  * caller. */
 static inline __attribute__((always_inline)) void sampled_free(struct prec *r, void *ptr, size_t size, bool sized,
@@ -241,20 +254,18 @@ static inline __attribute__((always_inline)) void sampled_free(struct prec *r, v
 {
 	uint32_t flags = r->flags;
 	bump(&r->k[K_SAMPLED_FREE], 1);
-	bump(&r->k[K_FREE_BYTES], sized ? size : bsize);
+	bump(&r->k[K_NET], (uint64_t)0 - (sized ? size : bsize));
 	bump(&r->k[K_FREED_REQ], bsize);
 	bump(&r->k[K_FREED_USABLE], usable);
 	if ((flags & F_CROSS) && owner != r->idx) {
 		bump(&r->flow[owner < FLOW ? owner : FLOW - 1], 1);
 		bump(&r->k[K_XRECV], 1);
 	}
-	if ((flags & F_LATENCY) && cc__pf_timed(r, 1)) {
-		uint64_t t0 = cc__pf_ticks();
+	/* only tail calls from here: the common path needs no frame */
+	if ((flags & F_LATENCY) && CC_UNLIKELY(--r->time_cd[1] <= 0)) /* cc__pf_timed, refilled there */
+		timed_free(r, ptr, size, sized, mode);
+	else
 		plain_free(ptr, size, sized, mode);
-		lat_record(r, 1, cc__pf_ticks() - t0);
-	} else {
-		plain_free(ptr, size, sized, mode);
-	}
 }
 
 /* The free of the run's sampled block ptr in the arena (entry e of run g). */
@@ -309,13 +320,15 @@ __attribute__((noinline)) static void free_other(void *ptr, size_t size, bool si
 	if (!(flags & F_FILTER)) {
 		bump(&r->k[K_OTHER_FREE], 1);
 		if (sized)
-			bump(&r->k[K_FREE_BYTES], size);
+			bump(&r->k[K_NET], (uint64_t)0 - size);
 		else
 			bump(&r->k[K_UNSIZED], 1);
 	}
 	plain_free(ptr, size, sized, mode);
 }
 
+/* Every call ends in a tail call: the common path (a sampled block of the
+ * arena, untimed) needs no frame. */
 static void prof_free(void *ptr, size_t size, bool sized, uint32_t mode)
 {
 	uint64_t g = cc_atomic_load_relaxed_u64(&cc__pf_gen); /* relaxed: as in prof_alloc */

@@ -80,7 +80,11 @@
 /* The arena of sampled blocks (arena.h) exists where mimalloc serves the
  * blocks: not with the sanitizers' allocator, not without mimalloc. */
 #define CC_PF_ARENA (!CC_SANITIZER_BUILD && !CC_NO_MIMALLOC)
-#define ARENA_SIZE ((uint64_t)1 << 30) /* 1 GiB of address space */
+/* Its size: CCMEM_PROFILER_ARENA_MB (arena.c), by default 1 GiB of
+ * address space, at most 4 GiB (a block's usable size then fits 32 bits). */
+#define ARENA_DEFAULT_MB 1024
+#define ARENA_MAX_MB 4096
+#define ARENA_STEP_MB 64
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
@@ -192,18 +196,19 @@ extern pthread_mutex_t cc__pf_ctl;
 
 /* Every figure but K_ALLOC counts sampled events only (all events at p = 1,
  * and at p = 1 also the frees of blocks the run does not know).  A sampled
- * event bumps as few as it can; the rest is derived when records are merged
- * (merged_counts_t). */
+ * event bumps as few as it can; cc__pf_rec_counts derives the rest (marked
+ * "derived": never bumped, or only in the runs said). */
 enum {
 	/* first cache line: what a sampled allocation touches */
 	K_ALLOC,       /* allocations: the lengths of the completed countdown gaps */
-	K_ALLOC_BYTES,
-	K_FREE_BYTES,  /* of sampled frees, and at p = 1 of the others' sized frees */
-	K_SAMPLED_ALLOC,
+	K_ALLOC_BYTES, /* derived with F_SIZES (the size classes' bytes) */
+	K_FREE_BYTES,  /* derived: K_ALLOC_BYTES - K_NET */
+	K_SAMPLED_ALLOC, /* derived with F_SIZES (the classes' counts) or at p = 1 (K_ALLOC) */
 	K_SAMP_USABLE, /* usable bytes of the sampled blocks (requested: K_ALLOC_BYTES) */
-	K_NET_MAX,     /* largest alloc_bytes - free_bytes of this thread ... */
+	K_NET,         /* bytes allocated - bytes freed (sampled frees, and at p = 1
+	                  the others' sized ones) by this thread: a wrapping sum */
+	K_NET_MAX,     /* largest K_NET of this thread ... */
 	K_NET_MAX_AT,  /* ... and its alloc_count then */
-	K_LAT_SUM_A,
 	/* second: a sampled free's */
 	K_SAMPLED_FREE,
 	K_FREED_REQ,    /* requested bytes of the sampled blocks freed */
@@ -214,6 +219,7 @@ enum {
 	K_UNSIZED,      /* ... of them, through cc_free_unsized */
 	K_INDEXED,      /* sampled blocks kept in the index, not the arena */
 	/* third: the rare ones */
+	K_LAT_SUM_A,
 	K_UNTRACKED,        /* sampled blocks neither in the arena nor indexed */
 	K_UNTRACKED_REQ,    /* and their requested */
 	K_UNTRACKED_USABLE, /* and usable bytes */
@@ -240,6 +246,8 @@ struct prec {
 	uint64_t arena_hi;
 	uint64_t last_heap_scan; /* ticks */
 	/* owner-only, used less often */
+	uint32_t lat_pow2;   /* k when q = 2^-k (1 <= k <= 32), else 0 */
+	uint64_t lat_starts; /* then the first bit of each k-bit group of a word */
 	uint32_t lat_m;
 	uint32_t frames;
 	frames_capture_fn capture; /* the run's frame source, NULL: none */
@@ -316,13 +324,17 @@ static inline int64_t cc__pf_next_gap(struct prec *r)
 	return r->inv_log1mp == 0.0 ? 1 : cc__pf_geometric(&r->rng, r->inv_log1mp);
 }
 
+/* Sampled events to the next timed one: geometric with parameter q (1 at
+ * q = 1; for q = 2^-k drawn from groups of k random bits, without a log). */
+int64_t cc__pf_timed_gap(struct prec *r);
+
 /* Whether this sampled allocation (which 0) or free (1) is timed: each with
  * probability q, independently (a countdown with geometric gaps). */
 static inline bool cc__pf_timed(struct prec *r, int which)
 {
 	if (CC_LIKELY(--r->time_cd[which] > 0))
 		return false;
-	r->time_cd[which] = r->inv_log1mq == 0.0 ? 1 : cc__pf_geometric(&r->rng, r->inv_log1mq);
+	r->time_cd[which] = cc__pf_timed_gap(r);
 	return true;
 }
 
@@ -398,6 +410,7 @@ struct cc_profiler {
 	unsigned lat_m;
 	int state;
 	uint64_t gen;
+	uint32_t run_flags; /* the run's F_* (records.c's options), set with gen */
 	uint64_t start_ticks, start_ns, stop_ticks, stop_ns;
 	double start_unix, stop_unix;
 
@@ -420,6 +433,10 @@ struct cc_profiler {
 	cc_profiler_report_t *snap, *final;
 	cc_profiler_frame_source_t frames; /* capture NULL: none */
 };
+
+/* Record r's counters of a run with flags `flags` (read relaxed), with the
+ * derived ones filled in.  Any thread. */
+void cc__pf_rec_counts(const struct prec *r, uint32_t flags, uint64_t k[K_NUM]);
 
 /* The counters of one run summed over the records, and what they give. */
 typedef struct {

@@ -225,10 +225,12 @@ cc_profiler_report_t *cc__pf_build_report(cc_profiler_t *p, bool running, uint64
 			memcpy(ts->thread_name, rec->name, sizeof ts->thread_name);
 			ts->thread_name[sizeof ts->thread_name - 1] = '\0';
 			ts->index = rec->idx;
-			ts->alloc_count = rd(&rec->k[K_ALLOC]) + (rec == cc__pf_tls_rec ? cc__pf_own_gap(p->gen) : 0);
+			uint64_t k[K_NUM];
+			cc__pf_rec_counts(rec, p->run_flags, k);
+			ts->alloc_count = k[K_ALLOC] + (rec == cc__pf_tls_rec ? cc__pf_own_gap(p->gen) : 0);
 			ts->free_count = cc__pf_est(&m, rd(&rec->k[K_SAMPLED_FREE]) + rd(&rec->k[K_OTHER_FREE]));
-			ts->alloc_bytes = cc__pf_est(&m, rd(&rec->k[K_ALLOC_BYTES]));
-			ts->free_bytes = cc__pf_est(&m, rd(&rec->k[K_FREE_BYTES]));
+			ts->alloc_bytes = cc__pf_est(&m, k[K_ALLOC_BYTES]);
+			ts->free_bytes = cc__pf_est(&m, k[K_FREE_BYTES]);
 			ts->cross_thread_frees_received = (uint64_t)llround((double)rd(&rec->k[K_XRECV]) * inv_p);
 			ts->cross_thread_frees_sent =
 			    rec->idx < FLOW - 1 ? (uint64_t)llround((double)xsent[rec->idx] * inv_p) : 0;

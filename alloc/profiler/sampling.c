@@ -48,6 +48,43 @@ static inline double ln_unit(double u)
 	return (double)e * 0.69314718055994530942 + 2.0 * t * (1.0 + t2 * s);
 }
 
+/* Geometric on {1, 2, ...} with parameter 2^-k: the number of k-bit groups of
+ * random bits up to and including the first group of zeros (each is, with
+ * probability 2^-k, independently).  starts has the first bit of each whole
+ * group of a 64-bit word. */
+static inline __attribute__((always_inline)) int64_t geometric_pow2(uint64_t *rng, unsigned k, uint64_t starts)
+{
+	int64_t n = 0;
+	unsigned groups = 64 / k;
+	for (;;) {
+		uint64_t z = ~rng_next(rng), m = z;
+		for (unsigned i = 1; i < k; i++)
+			m &= z >> i; /* bit j: bits j .. j+k-1 of the draw are all 0 */
+		m &= starts;
+		if (m != 0)
+			return n + (int64_t)((unsigned)__builtin_ctzll(m) / k) + 1;
+		n += groups;
+	}
+}
+
+int64_t cc__pf_timed_gap(struct prec *r)
+{
+	switch (r->lat_pow2) { /* constant k for the usual shares: the loop unrolls */
+	case 0:
+		return cc__pf_geometric(&r->rng, r->inv_log1mq);
+	case 1:
+		return geometric_pow2(&r->rng, 1, r->lat_starts);
+	case 2:
+		return geometric_pow2(&r->rng, 2, r->lat_starts);
+	case 3:
+		return geometric_pow2(&r->rng, 3, r->lat_starts);
+	case 4:
+		return geometric_pow2(&r->rng, 4, r->lat_starts);
+	default:
+		return geometric_pow2(&r->rng, r->lat_pow2, r->lat_starts);
+	}
+}
+
 /* Allocations until the next sampled one: geometric on {1, 2, ...} with
  * parameter p, so every allocation is sampled with probability p,
  * independently of the others.  G = 1 + floor(ln U / ln(1 - p)), U in (0, 1]

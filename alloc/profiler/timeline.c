@@ -16,6 +16,25 @@ static double to_sec(const cc_profiler_t *p, uint64_t t)
 	return t > p->start_ticks ? (double)(t - p->start_ticks) * cc__pf_ns_per_tick * 1e-9 : 0.0;
 }
 
+void cc__pf_rec_counts(const struct prec *r, uint32_t flags, uint64_t k[K_NUM])
+{
+	for (int i = 0; i < K_NUM; i++)
+		k[i] = rd(&r->k[i]);
+	if (flags & F_SIZES) { /* every sampled allocation is classed */
+		uint64_t n = 0, b = 0;
+		for (int i = 0; i < NSB; i++) {
+			n += rd(&r->size_cb[i][0]);
+			b += rd(&r->size_cb[i][1]);
+		}
+		k[K_SAMPLED_ALLOC] = n;
+		k[K_ALLOC_BYTES] = b;
+	} else if (!(flags & F_FILTER)) {
+		k[K_SAMPLED_ALLOC] = k[K_ALLOC]; /* p = 1: every allocation */
+	}
+	/* wrapping: a record that freed others' blocks has a "negative" K_NET */
+	k[K_FREE_BYTES] = k[K_ALLOC_BYTES] - k[K_NET];
+}
+
 /* Sums the counters of run p->gen over every record, and the scale. */
 void cc__pf_merge_counts(const cc_profiler_t *p, merged_counts_t *m)
 {
@@ -24,8 +43,10 @@ void cc__pf_merge_counts(const cc_profiler_t *p, merged_counts_t *m)
 		/* acquire: pairs with the release in reset_record, records.c (cleared figures). */
 		if (cc_atomic_load_acquire_u64(&r->gen) != p->gen)
 			continue;
+		uint64_t k[K_NUM];
+		cc__pf_rec_counts(r, p->run_flags, k);
 		for (int i = 0; i < K_NUM; i++)
-			m->k[i] += rd(&r->k[i]);
+			m->k[i] += k[i];
 		for (int i = 0; i < NSB; i++) {
 			m->size_count[i] += rd(&r->size_cb[i][0]);
 			m->size_bytes[i] += rd(&r->size_cb[i][1]);
