@@ -170,12 +170,14 @@ static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r,
 		if (flags & F_FILTER) /* at p = 1 it is K_ALLOC */
 			bump(&r->k[K_SAMPLED_ALLOC], 1);
 	}
-	if (timing) {
+	if (timing)
 		lat_record(r, 0, t1 - t0);
-		/* signed: the coarse clock can be a little behind the last scan's time */
-		if (CC_UNLIKELY((int64_t)(t1 - r->last_heap_scan) >= (int64_t)cc__pf_heap_scan_ticks))
-			cc__pf_scan_heap(r, t1);
-	}
+	/* the heap's summary is due on a timed event (or any, when latency is
+	 * not tracked); signed: the coarse clock can be a little behind the last
+	 * scan's time */
+	if ((timing || !(flags & F_LATENCY)) &&
+	    CC_UNLIKELY((int64_t)(t1 - r->last_heap_scan) >= (int64_t)cc__pf_heap_scan_ticks))
+		cc__pf_scan_heap(r, t1);
 	if (CC_LIKELY(arena)) {
 		uint32_t stack = (flags & F_STACKS) ? cc__pf_capture_stack(r) : 0;
 		cc__pf_arena_enter(r, p, g, counted, t0, stack, usable);

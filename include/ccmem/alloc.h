@@ -15,8 +15,8 @@
  * four relaxed load/store pairs and one mi_usable_size call, no shared cache
  * line) once the thread has one, and a
  * running profiler alone with the mimalloc backend, whose unsampled events
- * stay inline (a thread-local countdown per allocation, one filter counter
- * read per free; ccmem/profiler.h).
+ * stay inline (a thread-local countdown per allocation, one address compare
+ * per free; ccmem/profiler.h).
  *
  * Errors: NULL with errno set, never undefined behaviour inside the glue.
  *
