@@ -125,7 +125,9 @@ static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r,
                                                                    uint32_t mode)
 {
 	uint32_t flags = r->flags;
-	bool timing = (flags & F_LATENCY) && cc__pf_timed(r, 0);
+	/* the countdown of timed events runs whether latency is tracked or not:
+	 * it also paces the heap's summaries */
+	bool tick = cc__pf_timed(r, 0), timing = tick && (flags & F_LATENCY);
 	uint64_t t0 = timing ? cc__pf_ticks() : cc_atomic_load_relaxed_u64(&cc__pf_coarse_ticks);
 	void *p = NULL;
 	bool arena = false;
@@ -170,14 +172,14 @@ static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r,
 		if (flags & F_FILTER) /* at p = 1 it is K_ALLOC */
 			bump(&r->k[K_SAMPLED_ALLOC], 1);
 	}
-	if (timing)
-		lat_record(r, 0, t1 - t0);
-	/* the heap's summary is due on a timed event (or any, when latency is
-	 * not tracked); signed: the coarse clock can be a little behind the last
-	 * scan's time */
-	if ((timing || !(flags & F_LATENCY)) &&
-	    CC_UNLIKELY((int64_t)(t1 - r->last_heap_scan) >= (int64_t)cc__pf_heap_scan_ticks))
-		cc__pf_scan_heap(r, t1);
+	if (CC_UNLIKELY(tick)) {
+		if (timing)
+			lat_record(r, 0, t1 - t0);
+		/* signed: t1 is the coarse clock unless this event was timed, so it
+		 * can be a little behind the last scan's time */
+		if ((int64_t)(t1 - r->last_heap_scan) >= (int64_t)cc__pf_heap_scan_ticks)
+			cc__pf_scan_heap(r, t1);
+	}
 	if (CC_LIKELY(arena)) {
 		uint32_t stack = (flags & F_STACKS) ? cc__pf_capture_stack(r) : 0;
 		cc__pf_arena_enter(r, p, g, counted, t0, stack, usable);

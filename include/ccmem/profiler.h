@@ -161,8 +161,8 @@
  * of the run when none is live.  External fragmentation comes from mimalloc's
  * heap areas (mi_heap_visit_blocks): each profiled thread summarises its own
  * heap and its heap in the arena (committed bytes, used blocks, block sizes)
- * on a sampled event (a timed one when latency is tracked) at most every
- * 50 ms, and the snapshot adds its own; external = free committed
+ * on a sampled event at most every 50 ms (one that the latency countdown
+ * picks, whether latency is tracked or not), and the snapshot adds its own; external = free committed
  * bytes / committed bytes, utilization = used / committed, free_block_count =
  * free block slots in committed pages, largest_free_block = the largest block
  * size with a free slot.  Under ASan/TSan (whose allocator serves the blocks)
