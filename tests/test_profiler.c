@@ -320,7 +320,7 @@ END_TEST
 
 /* At p < 1 the figures other than alloc_count are estimates: each within six
  * of its standard errors (the bounds computed from the true sizes), with the
- * frees on another thread (through the inline path and its filter). */
+ * frees on another thread (through the inline path and its address compare). */
 enum { EN = 200000 };
 static void *g_est[EN];
 

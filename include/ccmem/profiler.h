@@ -35,8 +35,9 @@
  * and a sampled allocation and its free about 500 (the geometric draw,
  * timing both with the clock, the side-table entry, counters, histograms),
  * 5 a pair at one in a hundred.  At p = 1 every pair pays the hooks (about
- * 115 instructions for the allocation and 55 for the free), the calls
- * through the glue and a quarter of a timed event; reading the clock costs
+ * 135 instructions for the allocation and 70 for the free), the calls
+ * through the glue and a quarter of a timed event (BENCHMARKS.md, "Profiler
+ * overhead (issue 14)", has the breakdown); reading the clock costs
  * 7-40 ns on x86 (about 10 ns on AMD EPYC), which is why
  * latency_sample_rate times only a share of the events by default.
  *
