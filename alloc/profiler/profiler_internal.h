@@ -41,8 +41,8 @@
  *
  * Lifetime.  Everything a hook may touch (per-thread records, arena and side
  * table, index tables, filter, stack depot, the run's options) is allocated
- * once with mmap and kept for the life of the process, so a hook still in flight when stop,
- * reset or destroy returns never touches freed memory.  Runs are told apart
+ * once with mmap and kept for the life of the process, so a hook still in
+ * flight when stop, reset or destroy returns never touches freed memory.  Runs are told apart
  * by a generation number: the current one is cc__pf_gen (0 when none runs),
  * each record and each index key carries the generation it belongs to, and
  * data of another generation is ignored (records are cleared lazily by their
@@ -218,7 +218,7 @@ enum {
 	K_OTHER_FREE,   /* p = 1: frees of blocks the run does not know */
 	K_UNSIZED,      /* ... of them, through cc_free_unsized */
 	K_INDEXED,      /* sampled blocks kept in the index, not the arena */
-	/* third: the rare ones */
+	/* third: a timed allocation's, and the rare ones */
 	K_LAT_SUM_A,
 	K_UNTRACKED,        /* sampled blocks neither in the arena nor indexed */
 	K_UNTRACKED_REQ,    /* and their requested */

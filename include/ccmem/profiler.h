@@ -172,7 +172,12 @@
  * Leaks.  With detect_leaks, stop lists the sampled blocks still live
  * (address, size, time since start, thread, and with capture_stacks the call
  * stack, symbolised with dladdr at report time), at most max_leak_records of
- * them (0 = all); leak_count and leaked_bytes cover all of them.
+ * them (0 = all); leak_count and leaked_bytes cover all of them.  Finding
+ * them reads the side table up to the highest arena address the run's
+ * sampled blocks used (32 bytes per 8 bytes of arena; measured for a run
+ * whose blocks spanned 400 MiB of it: 0.1 s with 64-byte blocks, 0.35 s
+ * with 4 KiB ones, whose entries leave most of the table untouched) and the
+ * index.
  *
  * Threads.  Any thread may allocate and free while a profiler runs.  The
  * control functions (create, start, stop, snapshot, report, reset, exports,
