@@ -22,7 +22,7 @@ static const cc__alloc_hooks_t *g_hooks;
 
 /* The countdown of the inline paths (ccmem/alloc.h): the glue owns it, the
  * hooks set and read it. */
-_Thread_local struct cc__tprof cc__tls_prof __attribute__((tls_model("initial-exec"))) = {UINT64_MAX, 0};
+_Thread_local struct cc__tprof cc__tls_prof __attribute__((tls_model("initial-exec"))) = {1, UINT64_MAX};
 
 static inline const cc__alloc_hooks_t *hooks(void)
 {
@@ -30,16 +30,21 @@ static inline const cc__alloc_hooks_t *hooks(void)
 	return cc_atomic_load_acquire_ptr((void *const *)&g_hooks);
 }
 
-void cc__alloc_hooks_install(const cc__alloc_hooks_t *h, uint64_t gen, uint32_t *filter)
+void cc__alloc_hooks_install(const cc__alloc_hooks_t *h, uint64_t gen, uint64_t inline_from)
 {
 	if (h != NULL) {
 		/* release: the table before the mode bit can send a call to it. */
 		cc_atomic_store_release_ptr((void **)&g_hooks, (void *)h);
-		cc__config_set_profiler(gen, filter);
+		cc__config_set_profiler(gen, inline_from);
 	} else {
-		cc__config_set_profiler(0, NULL);
+		cc__config_set_profiler(0, UINT64_MAX);
 		cc_atomic_store_release_ptr((void **)&g_hooks, NULL);
 	}
+}
+
+void cc__alloc_hooks_widen(uint64_t gen)
+{
+	cc__config_profiler_widen(gen);
 }
 
 /* size and align are validated; counted is what statistics record.  The
@@ -57,15 +62,34 @@ CC__HOOK_TEXT static void *alloc_checked(size_t size, size_t align, bool zero, s
 	return cc__glue_alloc(size, align, zero, counted, mode);
 }
 
+/* The hooks were removed after the caller read the mode. */
+CC__HOOK_TEXT __attribute__((noinline)) static void *sampled_unhooked(size_t size, size_t align, bool zero,
+                                                                      size_t counted)
+{
+	cc__tls_prof.word = 1; /* this countdown is over */
+	return cc__glue_alloc(size, align, zero, counted, cc__config_mode());
+}
+
 /* The inline path's sampled allocation (ccmem/alloc.h): the mode was exactly
  * CC_MODE_PROFILER when the caller read it. */
 CC__HOOK_TEXT void *cc__alloc_sampled_slow(size_t size, size_t align, bool zero, size_t counted)
 {
 	const cc__alloc_hooks_t *h = hooks();
-	if (h != NULL)
+	if (CC_LIKELY(h != NULL))
 		return h->alloc_sampled(size, align, zero, counted);
-	cc__tls_prof.countdown = INT64_MAX; /* removed meanwhile: no more samples from this countdown */
-	return cc__glue_alloc(size, align, zero, counted, cc__config_mode());
+	return sampled_unhooked(size, align, zero, counted);
+}
+
+/* Debug fill and statistics of a fresh block (foreign: not mimalloc's). */
+static void account(void *p, bool zero, size_t counted, uint32_t mode, bool foreign)
+{
+	size_t usable = 0;
+	if (((mode & CC_MODE_FILL) && !zero) || (CC_ALLOC_STATS && (mode & CC_MODE_STATS)))
+		usable = cc__backend_usable_size(p, foreign);
+	if ((mode & CC_MODE_FILL) && !zero)
+		memset(p, CC_FILL_FRESH, usable);
+	if (CC_ALLOC_STATS && (mode & CC_MODE_STATS))
+		cc__stats_count_alloc(counted, usable);
 }
 
 void *cc__glue_alloc(size_t size, size_t align, bool zero, size_t counted, uint32_t mode)
@@ -76,14 +100,13 @@ void *cc__glue_alloc(size_t size, size_t align, bool zero, size_t counted, uint3
 		errno = ENOMEM;
 		return NULL;
 	}
-	size_t usable = 0;
-	if (((mode & CC_MODE_FILL) && !zero) || (CC_ALLOC_STATS && (mode & CC_MODE_STATS)))
-		usable = cc__backend_usable_size(p, backend != CC_BACKEND_MIMALLOC);
-	if ((mode & CC_MODE_FILL) && !zero)
-		memset(p, CC_FILL_FRESH, usable);
-	if (CC_ALLOC_STATS && (mode & CC_MODE_STATS))
-		cc__stats_count_alloc(counted, usable);
+	account(p, zero, counted, mode, backend != CC_BACKEND_MIMALLOC);
 	return p;
+}
+
+void cc__glue_account_alloc(void *ptr, bool zero, size_t counted, uint32_t mode)
+{
+	account(ptr, zero, counted, mode, false);
 }
 
 static void *fail(int err)
@@ -132,6 +155,20 @@ CC__HOOK_TEXT void *cc__alloc_node_slow(size_t size)
 		return fail(ENOMEM);
 	size_t rounded = (size + (CC_CACHE_LINE_SIZE - 1)) & ~(size_t)(CC_CACHE_LINE_SIZE - 1);
 	return alloc_checked(rounded, CC_CACHE_LINE_SIZE, false, size);
+}
+
+/* The inline path's bound was set, so the mode was exactly "profiler" when
+ * the caller read it. */
+CC__HOOK_TEXT void cc__free_hooked(void *ptr, size_t size, bool sized)
+{
+	if (ptr == NULL)
+		return;
+	const cc__alloc_hooks_t *h = hooks();
+	if (CC_LIKELY(h != NULL)) {
+		h->free(ptr, size, sized, CC_MODE_PROFILER);
+		return;
+	}
+	cc__free_slow(ptr, size, sized); /* removed meanwhile */
 }
 
 void cc__free_slow(void *ptr, size_t size, bool sized)

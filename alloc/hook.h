@@ -39,16 +39,30 @@ typedef struct {
 	void *(*alloc_sampled)(size_t size, size_t align, bool zero, size_t counted);
 } cc__alloc_hooks_t;
 
-/* Installs `hooks` (static, never freed) for run `gen` (nonzero) with the
- * inline path's filter `filter` (NULL: every free goes out of line), or,
- * with hooks NULL, removes them (gen and filter ignored).  Serialised by the
- * caller (one profiler runs at a time); takes the configuration mutex. */
-void cc__alloc_hooks_install(const cc__alloc_hooks_t *hooks, uint64_t gen, uint32_t *filter);
+/* Installs `hooks` (static, never freed) for run `gen` (nonzero), or, with
+ * hooks NULL, removes them (gen and inline_from ignored).  While the mode is
+ * exactly "profiler" the inline free path frees a block at an address >=
+ * inline_from itself and hands the others to hooks->free (UINT64_MAX: every
+ * free goes to the hooks; cc__free_hooked calls it with mode CC_MODE_PROFILER).  Serialised by the caller (one profiler runs at a
+ * time); takes the configuration mutex. */
+void cc__alloc_hooks_install(const cc__alloc_hooks_t *hooks, uint64_t gen, uint64_t inline_from);
+
+/* Run gen (the installed one; otherwise nothing happens) keeps a block that
+ * the inline bound cannot tell: every free of the run goes to the hooks from
+ * now on.  Returns after the change is published, so the caller may then
+ * return such a block.  Takes the configuration mutex (a rare event: call it
+ * once per run). */
+void cc__alloc_hooks_widen(uint64_t gen);
 
 /* The glue's allocation and free for a validated request in `mode`: backend
  * dispatch, debug fill and statistics.  Any thread.  NULL/ENOMEM when the
  * backend fails. */
 void *cc__glue_alloc(size_t size, size_t align, bool zero, size_t counted, uint32_t mode);
 void cc__glue_free(void *ptr, size_t size, bool sized, uint32_t mode);
+
+/* What cc__glue_alloc does after the backend call (debug fill, statistics),
+ * for a mimalloc block a hook allocated itself (from its own heap) in
+ * `mode`.  Any thread. */
+void cc__glue_account_alloc(void *ptr, bool zero, size_t counted, uint32_t mode);
 
 #endif /* CCMEM_ALLOC_HOOK_H */

@@ -17,12 +17,12 @@
 /* Closed (0) until the environment has been read. */
 uint64_t cc__alloc_gate = 0;
 uint32_t cc__alloc_stats_fast = 0;
-/* The profiler's inline path (ccmem/alloc.h): off (0 / NULL) until a
+/* The profiler's inline path (ccmem/alloc.h): off (UINT64_MAX) until a
  * profiler runs in the plain mode. */
-uint64_t cc__alloc_prof_gen = 0;
-uint32_t *cc__alloc_prof_filter = NULL;
-static uint64_t g_prof_gen;      /* the running profiler's run, 0: none; under g_lock */
-static uint32_t *g_prof_filter;  /* its filter, NULL: none; under g_lock */
+uint64_t cc__alloc_prof_key = UINT64_MAX;
+uint64_t cc__alloc_prof_inline_from = UINT64_MAX;
+static uint64_t g_prof_gen;         /* the running profiler's run, 0: none; under g_lock */
+static uint64_t g_prof_inline_from; /* its inline free bound (UINT64_MAX: none); under g_lock */
 static uint32_t g_ready;         /* 1 once config_init has run (release) */
 
 static uint32_t g_mode;    /* CC_MODE_* bits; written under g_lock */
@@ -122,22 +122,40 @@ static void mode_store_locked(uint32_t mode)
 	cc_atomic_store_relaxed_u64(&cc__alloc_gate, mode == 0 ? CC__GATE_OPEN : 0);
 	/* Statistics alone (mimalloc backend, nothing foreign) may count inline. */
 	cc_atomic_store_relaxed_u32(&cc__alloc_stats_fast, mode == CC_MODE_STATS);
-	/* The profiler alone may count inline (mimalloc backend, nothing else):
-	 * relaxed like the gate; the filter with release, pairing with the
-	 * inline path's acquire load (the profiler cleared it before). */
+	/* The profiler alone may count inline (mimalloc backend, nothing else).
+	 * Both relaxed, like the gate: each is one word, and a free that reads
+	 * a stale bound still frees correctly.  A sampled block of the run lies
+	 * below every bound the run publishes (the profiler's arena); a block
+	 * the run keeps elsewhere was allocated after cc__config_profiler_widen
+	 * stored CC__PROF_ALL, which happens before its free (the caller's own
+	 * synchronisation), so that free reads CC__PROF_ALL or a later value
+	 * (UINT64_MAX once the mode changes: every free then leaves the inline
+	 * path). */
 	bool prof = mode == CC_MODE_PROFILER && g_prof_gen != 0;
-	cc_atomic_store_relaxed_u64(&cc__alloc_prof_gen, prof ? g_prof_gen : 0);
-	cc_atomic_store_release_ptr((void **)&cc__alloc_prof_filter, prof ? g_prof_filter : NULL);
+	cc_atomic_store_relaxed_u64(&cc__alloc_prof_inline_from, prof ? g_prof_inline_from : UINT64_MAX);
+	/* (g_prof_inline_from is CC__PROF_ALL, never UINT64_MAX, while a run is on) */
+	cc_atomic_store_relaxed_u64(&cc__alloc_prof_key,
+	                            prof ? (g_prof_gen & ((uint64_t)-1 >> CC__PROF_CD_BITS)) << CC__PROF_CD_BITS : UINT64_MAX);
 }
 
-void cc__config_set_profiler(uint64_t gen, uint32_t *filter)
+void cc__config_set_profiler(uint64_t gen, uint64_t inline_from)
 {
 	cc__config_ensure();
 	pthread_mutex_lock(&g_lock);
 	g_prof_gen = gen;
-	g_prof_filter = filter;
+	g_prof_inline_from = gen == 0 ? UINT64_MAX : inline_from < CC__PROF_ALL ? inline_from : CC__PROF_ALL;
 	uint32_t mode = cc_atomic_load_relaxed_u32(&g_mode);
 	mode_store_locked(gen != 0 ? mode | CC_MODE_PROFILER : mode & ~(uint32_t)CC_MODE_PROFILER);
+	pthread_mutex_unlock(&g_lock);
+}
+
+void cc__config_profiler_widen(uint64_t gen)
+{
+	pthread_mutex_lock(&g_lock);
+	if (gen != 0 && gen == g_prof_gen && g_prof_inline_from != CC__PROF_ALL) {
+		g_prof_inline_from = CC__PROF_ALL;
+		mode_store_locked(cc_atomic_load_relaxed_u32(&g_mode));
+	}
 	pthread_mutex_unlock(&g_lock);
 }
 

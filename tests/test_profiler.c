@@ -289,9 +289,38 @@ START_TEST(sampling_honours_the_rate)
 }
 END_TEST
 
+/* Gaps longer than the inline countdown's 2^24 - 1 (p = 1e-9: about 1e9)
+ * run in stretches; alloc_count stays exact, for a thread that exits (its
+ * rest of the gap added at exit) and for the one that stops the run. */
+enum { LG = (1 << 24) + (1 << 21) };
+
+static void *long_gap_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < LG; i++)
+		cc_free(cc_alloc(16), 16);
+	return NULL;
+}
+
+START_TEST(long_gaps_are_counted_exactly)
+{
+	cc_profiler_t *p = make(1e-9, false, false, false);
+	ck_assert_int_eq(cc_profiler_start(p), 0);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, long_gap_thread, NULL), 0);
+	for (int i = 0; i < LG; i++)
+		cc_free(cc_alloc(16), 16);
+	pthread_join(t, NULL);
+	const cc_profiler_report_t *r = stop_report(p);
+	ck_assert_uint_eq(r->alloc_count, 2 * (uint64_t)LG);
+	ck_assert_uint_eq(r->sampled_frees, r->sampled_allocs);
+	cc_profiler_destroy(p);
+}
+END_TEST
+
 /* At p < 1 the figures other than alloc_count are estimates: each within six
  * of its standard errors (the bounds computed from the true sizes), with the
- * frees on another thread (through the inline path and its filter). */
+ * frees on another thread (through the inline path and its address compare). */
 enum { EN = 200000 };
 static void *g_est[EN];
 
@@ -953,6 +982,7 @@ static Suite *profiler_suite(void)
 	TCase *cnt = tcase_create("counting");
 	tcase_add_loop_test(cnt, counts_and_histogram_are_exact, 0, CC_BACKEND_COUNT * 2);
 	tcase_add_test(cnt, sampling_honours_the_rate);
+	tcase_add_test(cnt, long_gaps_are_counted_exactly);
 	tcase_add_test(cnt, estimates_are_within_their_error);
 	tcase_add_test(cnt, latency_is_timed_on_a_share);
 	tcase_add_test(cnt, latency_percentiles_and_error_bound);

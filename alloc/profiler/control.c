@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "profiler_internal.h"
 
 pthread_mutex_t cc__pf_ctl = PTHREAD_MUTEX_INITIALIZER;
@@ -88,11 +89,12 @@ static int begin_run(cc_profiler_t *p)
 		return -1;
 	cc__pf_options_t ro;
 	memset(&ro, 0, sizeof ro);
+	/* Every sampled block is kept (arena or index): the free of a block of
+	 * the run, sized or not, then finds its size (exact live bytes). */
+	bool arena = cc__pf_arena_size != 0;
 	ro.flags = (o->track_sizes ? F_SIZES : 0) | (o->track_latency ? F_LATENCY : 0) |
-	           /* always indexed: the free of a block of the run, sized or
-	            * not, then finds its size (exact live bytes) */
-	           F_INDEX | (o->capture_stacks && o->detect_leaks ? F_STACKS : 0) |
-	           (o->track_cross_thread ? F_CROSS : 0) | (sampling ? F_FILTER : 0);
+	           (o->capture_stacks && o->detect_leaks ? F_STACKS : 0) | (o->track_cross_thread ? F_CROSS : 0) |
+	           (sampling ? F_FILTER : 0) | (arena ? F_ARENA : 0) | (arena && sampling ? F_BOUND : 0);
 	ro.lat_m = p->lat_m;
 	ro.frames = o->max_stack_frames;
 	ro.sample_rate = o->sample_rate;
@@ -105,6 +107,7 @@ static int begin_run(cc_profiler_t *p)
 
 	pthread_mutex_lock(&p->tl_lock); /* the timeline thread reads gen and the timeline */
 	p->gen = g;
+	p->run_flags = ro.flags;
 	p->tl_len = 0;
 	p->tl_stride = 1;
 	p->tl_tick = 0;
@@ -124,10 +127,13 @@ static int begin_run(cc_profiler_t *p)
 	return 0;
 }
 
-/* The glue hands its calls to the hooks for run p->gen (caller holds cc__pf_ctl). */
+/* The glue hands its calls to the hooks for run p->gen (caller holds
+ * cc__pf_ctl).  A sampling run with the arena lets frees of blocks above it
+ * stay inline; at p = 1 every free is counted, so every free comes here. */
 static void publish_run(const cc_profiler_t *p)
 {
-	cc__alloc_hooks_install(&cc__pf_hooks, p->gen, p->opt.sample_rate < 1.0 ? cc__pf_filter : NULL);
+	bool bound = p->opt.sample_rate < 1.0 && cc__pf_arena_size != 0;
+	cc__alloc_hooks_install(&cc__pf_hooks, p->gen, bound ? cc__pf_arena_lo + cc__pf_arena_size : UINT64_MAX);
 }
 
 int cc_profiler_start(cc_profiler_t *p)
@@ -146,6 +152,7 @@ int cc_profiler_start(cc_profiler_t *p)
 		errno = EBUSY;
 		return -1;
 	}
+	(void)cc__pf_arena_init(); /* without it, the index keeps every sampled block */
 	if (cc__pf_index_reset() != 0 || (p->opt.capture_stacks && p->opt.detect_leaks && cc__pf_depot_init() != 0)) {
 		pthread_mutex_unlock(&cc__pf_ctl);
 		errno = ENOMEM;
@@ -185,7 +192,7 @@ int cc_profiler_stop(cc_profiler_t *p)
 		return -1;
 	}
 	uint64_t now = cc__pf_ticks(), now_ns = cc__pf_mono_ns();
-	cc__alloc_hooks_install(NULL, 0, NULL);
+	cc__alloc_hooks_install(NULL, 0, UINT64_MAX);
 	cc_atomic_store_release_u64(&cc__pf_gen, 0);
 	pthread_mutex_lock(&p->tl_lock);
 	p->tl_quit = true;

@@ -101,6 +101,7 @@ int cc_profiler_report_to_csv(const cc_profiler_report_t *r, const char *path)
 	csv_u(&b, S, "sampled_allocs", "", r->sampled_allocs);
 	csv_u(&b, S, "sampled_frees", "", r->sampled_frees);
 	csv_u(&b, S, "untracked_samples", "", r->untracked_samples);
+	csv_u(&b, S, "indexed_samples", "", r->indexed_samples);
 	csv_u(&b, S, "thread_count", "", r->thread_count);
 	csv_d(&b, S, "duration_seconds", "", r->duration_seconds);
 	cc__pf_iso8601(r->start_time, ts, sizeof ts);

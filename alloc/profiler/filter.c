@@ -1,7 +1,7 @@
 /*
- * alloc/profiler/filter.c - the filter of sampled blocks that the inline free
- * path reads (ccmem/alloc.h: cc__prof_free_inline; include/ccmem/profiler.h,
- * Filter).
+ * alloc/profiler/filter.c - the filter of indexed sampled blocks, which lets
+ * a free that left the inline path skip the index lookup
+ * (include/ccmem/profiler.h, Filter).
  */
 #include <stdint.h>
 #include <sys/mman.h>
@@ -9,27 +9,28 @@
 #include "profiler_internal.h"
 
 /*
- * While a run samples (p < 1), frees stay inline unless the filter slot of the
- * address is nonzero (ccmem/alloc.h: cc__prof_free_inline).  A slot is
+ * While a run samples (p < 1), a free that reaches the hooks (any mode but the
+ * plain "profiler" one, or a run whose inline bound was widened) and is not
+ * in the arena looks its block up in the index only when the filter slot of
+ * the address is nonzero.  A slot is
  * tag << 16 | count: count = sampled blocks of run `tag` (the run's
  * generation, 16 bits) whose address maps there and whose free has not yet
  * been seen; 0xFFFF sticks.  A sampled allocation increments its slot before
  * the block is returned, its free decrements it after the index entry is
- * gone, so a live sampled block's slot is never 0 (no false negatives); other
+ * gone, so a live indexed block's slot is never 0 (no false negatives); other
  * blocks that share the slot (same 64-byte granule, or an address 64 MiB
- * apart) take the out-of-line path and miss in the index.  The table is
+ * apart) miss in the index.  The table is
  * cleared when a run starts; a hook of an older run still in flight then
  * finds another tag and leaves the slot alone (or, on an empty slot, marks it
  * for its old run: a harmless false positive).  Writes happen on sampled
  * events only (CAS).  Allocated once, kept for the life of the process.
  */
-#define FILTER_SLOTS CC__PROF_FILTER_SLOTS
 #define FILTER_BYTES (FILTER_SLOTS * sizeof(uint32_t))
 uint32_t *cc__pf_filter; /* under cc__pf_ctl */
 
 static inline uint32_t *filter_slot(const void *ptr)
 {
-	return &cc__pf_filter[((uintptr_t)ptr >> CC__PROF_FILTER_SHIFT) & (FILTER_SLOTS - 1)];
+	return &cc__pf_filter[((uintptr_t)ptr >> FILTER_SHIFT) & (FILTER_SLOTS - 1)];
 }
 
 void cc__pf_filter_inc(const void *ptr, uint64_t g)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arena.h"
 #include "profiler_internal.h"
 
 /* Heap areas come from mimalloc, unless the blocks are a sanitizer's or the
@@ -51,10 +52,14 @@ static bool heap_visit(const mi_heap_t *heap, const mi_heap_area_t *area, void *
 	return true;
 }
 
+/* The calling thread's heap, and its heap in the arena (the sampled blocks). */
 static void heap_summary(struct heapsum *s)
 {
 	memset(s, 0, sizeof *s);
 	mi_heap_visit_blocks(mi_heap_get_default(), false, heap_visit, s);
+	mi_heap_t *a = cc__pf_arena_heap();
+	if (a != NULL)
+		mi_heap_visit_blocks(a, false, heap_visit, s);
 }
 #endif
 
@@ -77,7 +82,7 @@ void cc__pf_scan_heap(struct prec *r, uint64_t now)
 void cc__pf_fragmentation(cc_profiler_t *p, cc_profiler_report_t *r, const merged_counts_t *m)
 {
 	cc_profiler_fragmentation_t *f = &r->fragmentation;
-	int64_t live_req = (int64_t)m->k[K_LIVE_REQ], live_usable = (int64_t)m->k[K_LIVE_USABLE];
+	int64_t live_req = (int64_t)m->live_req, live_usable = (int64_t)m->live_usable;
 	if (live_usable > 0 && live_req > 0 && live_req <= live_usable)
 		f->internal_fragmentation = 1.0 - (double)live_req / (double)live_usable;
 	else if (m->k[K_SAMP_USABLE] > 0)

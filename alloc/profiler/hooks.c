@@ -1,17 +1,17 @@
 /*
  * alloc/profiler/hooks.c - the profiler's hooks on the glue (alloc/hook.h):
  * counting every allocation down, and for a sampled allocation or the free of
- * a sampled block, counting, timing, indexing, filtering and capturing its
- * stack around the glue's own allocation and free.
+ * a sampled block, counting, timing, keeping the block's data (in the arena's
+ * side table, or the index) and capturing its stack around the glue's own
+ * allocation and free.
  */
 #include <errno.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "backend.h"
 #include "index.h"
 #include "profiler_internal.h"
-
-/* ---- the hooks ----------------------------------------------------------------------- */
 
 /*
  * Allocation.  Every allocation of a run decrements the thread's countdown
@@ -19,13 +19,16 @@
  * otherwise); the one that brings it to 0 is sampled (sampled_alloc), draws
  * the next gap, and adds the gap just completed to K_ALLOC, so K_ALLOC counts
  * every allocation up to the thread's latest sampled one (the ones since are
- * added by the thread itself at exit, snapshot or stop: cc__pf_gap_done).  At p = 1
- * every gap is 1 and every allocation is sampled.
+ * added by the thread itself at exit, snapshot or stop: cc__pf_gap_done).  At
+ * p = 1 every gap is 1 and every allocation is sampled.  With the mimalloc
+ * backend a sampled block comes from the thread's heap in the arena and its
+ * data goes to the side table (arena.h); otherwise, or when the arena cannot
+ * take it, the block is the glue's own and its data goes to the index.
  *
- * Free.  A sampled block's free finds it in the index (sampled_free).  At
- * p < 1 the filter sends only possible sampled blocks here, and frees of other
- * blocks are not counted (the report scales the sampled ones); at p = 1 every
- * free comes here and is counted.
+ * Free.  A block in the arena is found in the side table; any other is
+ * looked up in the index (at p < 1 only when the filter says it may be
+ * there).  At p < 1 frees of other blocks are not counted (the report scales
+ * the sampled ones); at p = 1 every free comes here and is counted.
  */
 
 /* The glue's own allocation/free for an event the profiler only counts.  With
@@ -52,88 +55,152 @@ static inline void plain_free(void *ptr, size_t size, bool sized, uint32_t mode)
 		cc__glue_free(ptr, size, sized, mode);
 }
 
-static inline void count_free(struct prec *r, uint64_t size, bool sized)
-{
-	bump(&r->k[K_FREE], 1);
-	if (sized)
-		bump(&r->k[K_FREE_BYTES], size);
-	else
-		bump(&r->k[K_UNSIZED], 1);
-}
-
 static inline void lat_record(struct prec *r, int which, uint64_t dt)
 {
 	bump(&r->lat[which][cc__pf_lat_index(dt, r->lat_m)], 1);
 	bump(&r->k[which ? K_LAT_SUM_F : K_LAT_SUM_A], dt);
 }
 
+/* The run whose inline bound has been widened (hooks.c's own record of
+ * cc__alloc_hooks_widen, so that only the first indexed block of a run takes
+ * the configuration mutex). */
+static uint64_t g_widened;
+
+/* Keeps a sampled block that is not in the arena: the filter and the index.
+ * A run whose inline free tells its blocks by address (F_BOUND) is widened
+ * first, before the block can reach a free. */
+CC__HOOK_TEXT __attribute__((noinline)) static void index_sample(struct prec *r, uint64_t g, void *p, uint64_t counted,
+                                                                  uint64_t t0, uint64_t usable)
+{
+	uint32_t flags = r->flags;
+	/* acquire: pairs with the release below; the widening (a store under
+	 * the configuration mutex) happens before this block is returned. */
+	if ((flags & F_BOUND) && cc_atomic_load_acquire_u64(&g_widened) != g) {
+		cc__alloc_hooks_widen(g);
+		cc_atomic_store_release_u64(&g_widened, g);
+	}
+	if (flags & F_FILTER)
+		cc__pf_filter_inc(p, g);
+	uint32_t stack = (flags & F_STACKS) ? cc__pf_capture_stack(r) : 0;
+	if (cc__pf_index_insert(p, g, counted, t0, (uint64_t)r->idx << 32 | stack, usable)) {
+		bump(&r->k[K_INDEXED], 1);
+	} else {
+		if (flags & F_FILTER)
+			cc__pf_filter_dec(p, g);
+		bump(&r->k[K_UNTRACKED], 1);
+		bump(&r->k[K_UNTRACKED_REQ], counted);
+		bump(&r->k[K_UNTRACKED_USABLE], usable);
+	}
+}
+
+/* Usable size and size class of a fresh sampled block, for the histogram
+ * (class of `counted`) and the fragmentation figures. */
+static inline uint64_t usable_of(struct prec *r, const void *p, size_t size, size_t align, size_t counted,
+                                 uint32_t mode, bool mi, unsigned *cls)
+{
+#if !CC_NO_MIMALLOC
+	if (CC_LIKELY(mi)) { /* a mimalloc block (of the plain mode, or the arena's) */
+		size_t w = (size + 7) / 8;
+		/* align 0: counted == size, and mimalloc serves every request of one
+		 * w from the same size class (see usable_memo) */
+		if (CC_LIKELY(align == 0 && w < USABLE_MEMO)) {
+			uint32_t m = r->usable_memo[w];
+			if (CC_UNLIKELY(m == 0))
+				m = r->usable_memo[w] = (uint32_t)mi_usable_size(p) | cc__pf_size_class(counted) << MEMO_CLASS_SHIFT;
+			*cls = m >> MEMO_CLASS_SHIFT;
+			return m & ((1u << MEMO_CLASS_SHIFT) - 1);
+		}
+		*cls = cc__pf_size_class(counted);
+		return mi_usable_size(p);
+	}
+#else
+	(void)r, (void)size, (void)align, (void)mi; /* the plain mode's blocks are the C library's */
+#endif
+	*cls = cc__pf_size_class(counted);
+	return cc__backend_usable_size(p, (mode & CC_MODE_FOREIGN) != 0);
+}
+
 static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r, uint64_t g, size_t size,
                                                                    size_t align, bool zero, size_t counted,
                                                                    uint32_t mode)
 {
-	uint64_t gap = (uint64_t)r->gap;
-	r->gap = cc__pf_next_gap(r);
-	cc__tls_prof.countdown = r->gap;
 	uint32_t flags = r->flags;
-	bool timing = (flags & F_LATENCY) && cc__pf_timed(r, 0);
+	/* the countdown of timed events runs whether latency is tracked or not:
+	 * it also paces the heap's summaries */
+	bool tick = cc__pf_timed(r, 0), timing = tick && (flags & F_LATENCY);
 	uint64_t t0 = timing ? cc__pf_ticks() : cc_atomic_load_relaxed_u64(&cc__pf_coarse_ticks);
-	void *p = plain_alloc(size, align, zero, counted, mode);
+	void *p = NULL;
+	bool arena = false;
+	bool mi = mode == CC_MODE_PROFILER; /* p is known to be a mimalloc block */
+#if CC_PF_ARENA
+	if (CC_LIKELY((flags & F_ARENA) && !(mode & CC_MODE_BACKEND))) {
+		p = cc__pf_arena_alloc(size, align, zero);
+		arena = cc__pf_in_arena(p);
+		if (p != NULL) {
+			mi = true;
+			if (mode != CC_MODE_PROFILER)
+				cc__glue_account_alloc(p, zero, counted, mode); /* fill, statistics */
+		}
+	}
+#endif
+	if (p == NULL && (p = plain_alloc(size, align, zero, counted, mode)) == NULL)
+		return NULL; /* no allocation: the countdown stays at its end, the next one is sampled */
 	uint64_t t1 = timing ? cc__pf_ticks() : t0;
-	if (p == NULL) {
-		bump(&r->k[K_ALLOC], gap - 1); /* the failed one is no allocation */
-		return NULL;
+	uint64_t gap = 1; /* p = 1: every gap is 1, the countdown stays at 1 */
+	if (flags & F_FILTER) {
+		gap = (uint64_t)r->gap;
+		r->gap = cc__pf_geometric(&r->rng, r->inv_log1mp);
+		cc__pf_arm(r, g, (uint64_t)r->gap);
 	}
 	uint64_t nalloc = rd(&r->k[K_ALLOC]) + gap;
-	uint64_t abytes = rd(&r->k[K_ALLOC_BYTES]) + counted;
 	cc_atomic_store_relaxed_u64(&r->k[K_ALLOC], nalloc);
-	cc_atomic_store_relaxed_u64(&r->k[K_ALLOC_BYTES], abytes);
-	bump(&r->k[K_SAMPLED_ALLOC], 1);
 	/* this thread's own high-water mark (exact peak of a one-thread run at p = 1) */
-	uint64_t net = abytes - rd(&r->k[K_FREE_BYTES]);
-	if ((int64_t)net > (int64_t)rd(&r->k[K_NET_MAX])) {
+	uint64_t net = rd(&r->k[K_NET]) + counted;
+	cc_atomic_store_relaxed_u64(&r->k[K_NET], net);
+	if (CC_UNLIKELY((int64_t)net > (int64_t)rd(&r->k[K_NET_MAX]))) {
 		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX], net);
 		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX_AT], nalloc);
 	}
-	if (flags & F_SIZES) {
-		unsigned b = cc__pf_size_class(counted);
+	unsigned b;
+	uint64_t usable = usable_of(r, p, size, align, counted, mode, mi, &b);
+	bump(&r->k[K_SAMP_USABLE], usable);
+	if (flags & F_SIZES) { /* the sampled count and bytes are the classes' sums */
 		bump(&r->size_cb[b][0], 1);
 		bump(&r->size_cb[b][1], counted);
+	} else {
+		bump(&r->k[K_ALLOC_BYTES], counted);
+		if (flags & F_FILTER) /* at p = 1 it is K_ALLOC */
+			bump(&r->k[K_SAMPLED_ALLOC], 1);
 	}
-	if (timing)
-		lat_record(r, 0, t1 - t0);
-	uint64_t usable;
-#if !CC_NO_MIMALLOC
-	if (CC_LIKELY(mode == CC_MODE_PROFILER)) { /* the plain mode's blocks are mimalloc's */
-		size_t w = (size + 7) / 8;
-		if (align == 0 && w < USABLE_MEMO) {
-			usable = r->usable_memo[w];
-			if (CC_UNLIKELY(usable == 0))
-				usable = r->usable_memo[w] = (uint32_t)mi_usable_size(p);
-		} else {
-			usable = mi_usable_size(p);
-		}
-	} else
-#endif
-		usable = cc__backend_usable_size(p, (mode & CC_MODE_FOREIGN) != 0);
-	bump(&r->k[K_SAMP_USABLE], usable);
-	if (flags & F_INDEX) {
-		if (flags & F_FILTER)
-			cc__pf_filter_inc(p, g);
+	if (CC_UNLIKELY(tick)) {
+		if (timing)
+			lat_record(r, 0, t1 - t0);
+		/* signed: t1 is the coarse clock unless this event was timed, so it
+		 * can be a little behind the last scan's time */
+		if ((int64_t)(t1 - r->last_heap_scan) >= (int64_t)cc__pf_heap_scan_ticks)
+			cc__pf_scan_heap(r, t1);
+	}
+	if (CC_LIKELY(arena)) {
 		uint32_t stack = (flags & F_STACKS) ? cc__pf_capture_stack(r) : 0;
-		if (cc__pf_index_insert(p, g, counted, t0, (uint64_t)r->idx << 32 | stack, usable)) {
-			bump(&r->k[K_LIVE_REQ], counted);
-			bump(&r->k[K_LIVE_USABLE], usable);
-		} else {
-			if (flags & F_FILTER)
-				cc__pf_filter_dec(p, g);
-			bump(&r->k[K_UNTRACKED], 1);
-		}
+		cc__pf_arena_enter(r, p, g, counted, t0, stack, usable);
+	} else {
+		index_sample(r, g, p, counted, t0, usable);
 	}
-	/* signed: t1 is the coarse clock unless this event was timed, so it can
-	 * be a little behind the last scan's time */
-	if (CC_UNLIKELY((int64_t)(t1 - r->last_heap_scan) >= (int64_t)cc__pf_heap_scan_ticks))
-		cc__pf_scan_heap(r, t1);
 	return p;
+}
+
+/* The countdown is at 1: if the gap goes on beyond this stretch, starts the
+ * next stretch (after this allocation) and says true (this one is not
+ * sampled); false when this allocation ends the gap. */
+static bool stretch_ends(struct prec *r, uint64_t g)
+{
+	uint64_t rest = r->gap_rest;
+	if (CC_LIKELY(rest == 0))
+		return false;
+	uint64_t c = rest < CC__PROF_CD_MASK ? rest : CC__PROF_CD_MASK - 1;
+	r->gap_rest = rest - c;
+	cc__tls_prof.word = cc__pf_cd_word(g, c);
+	return true;
 }
 
 CC__HOOK_TEXT static void *prof_alloc(size_t size, size_t align, bool zero, size_t counted, uint32_t mode)
@@ -148,54 +215,80 @@ CC__HOOK_TEXT static void *prof_alloc(size_t size, size_t align, bool zero, size
 		if (r == NULL)
 			return cc__glue_alloc(size, align, zero, counted, mode);
 	}
-	if (CC_LIKELY(--cc__tls_prof.countdown > 0)) {
+	if (CC_LIKELY((cc__tls_prof.word & CC__PROF_CD_MASK) > 1 ? (cc__tls_prof.word--, true) : stretch_ends(r, g))) {
 		void *p = plain_alloc(size, align, zero, counted, mode);
 		if (CC_UNLIKELY(p == NULL))
-			cc__tls_prof.countdown++; /* not an allocation */
+			cc__tls_prof.word++; /* not an allocation */
 		return p;
 	}
 	return sampled_alloc(r, g, size, align, zero, counted, mode);
 }
 
 /* From the inline path (ccmem/alloc.h): the thread's countdown is of the
- * published run and about to reach 0, the mode was exactly "profiler". */
+ * published run and at 1, the mode was exactly "profiler". */
 CC__HOOK_TEXT static void *prof_alloc_sampled(size_t size, size_t align, bool zero, size_t counted)
 {
-	cc__tls_prof.countdown--;
-	return sampled_alloc(cc__pf_tls_rec, cc__tls_prof.gen, size, align, zero, counted, CC_MODE_PROFILER);
+	struct prec *r = cc__pf_tls_rec;
+	uint64_t g = cc__tls_prof.gen;
+	if (CC_UNLIKELY(r->gap_rest != 0) && stretch_ends(r, g)) {
+		/* not sampled: the end of a stretch of a long gap */
+		void *p = plain_alloc(size, align, zero, counted, CC_MODE_PROFILER);
+		if (CC_UNLIKELY(p == NULL))
+			cc__tls_prof.word++; /* not an allocation */
+		return p;
+	}
+	return sampled_alloc(r, g, size, align, zero, counted, CC_MODE_PROFILER);
 }
 
-static inline __attribute__((always_inline)) void sampled_free(struct prec *r, uint64_t g, struct islot e, void *ptr, size_t size, bool sized,
-                         uint32_t mode)
+/* A timed free (out of line: the untimed path stays a leaf); its countdown
+ * has just run out. */
+__attribute__((noinline)) static void timed_free(struct prec *r, void *ptr, size_t size, bool sized, uint32_t mode)
+{
+	r->time_cd[1] = cc__pf_timed_gap(r);
+	uint64_t t0 = cc__pf_ticks();
+	plain_free(ptr, size, sized, mode);
+	lat_record(r, 1, cc__pf_ticks() - t0);
+}
+
+/* The free of a sampled block of the run: its data read (and removed) by the
+ * caller. */
+static inline __attribute__((always_inline)) void sampled_free(struct prec *r, void *ptr, size_t size, bool sized,
+                                                                 uint32_t mode, uint64_t bsize, uint64_t usable,
+                                                                 uint32_t owner)
 {
 	uint32_t flags = r->flags;
-	uint64_t bsize = cc_atomic_load_relaxed_u64(&e.pay->size);
-	uint64_t aux = cc_atomic_load_relaxed_u64(&e.pay->aux);
-	uint64_t usable = cc_atomic_load_relaxed_u64(&e.pay->usable);
-	cc__pf_index_remove(e); /* after the payload reads */
-	if (flags & F_FILTER)
-		cc__pf_filter_dec(ptr, g);
-	count_free(r, sized ? size : bsize, true);
 	bump(&r->k[K_SAMPLED_FREE], 1);
-	bump(&r->k[K_LIVE_REQ], (uint64_t)0 - bsize);
-	bump(&r->k[K_LIVE_USABLE], (uint64_t)0 - usable);
-	uint32_t owner = (uint32_t)(aux >> 32);
+	bump(&r->k[K_NET], (uint64_t)0 - (sized ? size : bsize));
+	bump(&r->k[K_FREED_REQ], bsize);
+	bump(&r->k[K_FREED_USABLE], usable);
 	if ((flags & F_CROSS) && owner != r->idx) {
 		bump(&r->flow[owner < FLOW ? owner : FLOW - 1], 1);
 		bump(&r->k[K_XRECV], 1);
 	}
-	if ((flags & F_LATENCY) && cc__pf_timed(r, 1)) {
-		uint64_t t0 = cc__pf_ticks();
+	/* only tail calls from here: the common path needs no frame */
+	if ((flags & F_LATENCY) && CC_UNLIKELY(--r->time_cd[1] <= 0)) /* cc__pf_timed, refilled there */
+		timed_free(r, ptr, size, sized, mode);
+	else
 		plain_free(ptr, size, sized, mode);
-		lat_record(r, 1, cc__pf_ticks() - t0);
-	} else {
-		plain_free(ptr, size, sized, mode);
-	}
 }
 
-static void prof_free(void *ptr, size_t size, bool sized, uint32_t mode)
+/* The free of the run's sampled block ptr in the arena (entry e of run g). */
+static inline __attribute__((always_inline)) void arena_free(struct prec *r, struct aent *e, void *ptr, size_t size,
+                                                               bool sized, uint32_t mode)
 {
-	uint64_t g = cc_atomic_load_relaxed_u64(&cc__pf_gen); /* relaxed: as in prof_alloc */
+	uint64_t w = cc_atomic_load_relaxed_u64(&e->size);
+	uint64_t aux = cc_atomic_load_relaxed_u64(&e->aux);
+	/* release: the payload reads before the entry can be reused (which
+	 * happens only after this free's mi_free). */
+	cc_atomic_store_release_u64(&e->gen, 0);
+	sampled_free(r, ptr, size, sized, mode, w & ENT_SIZE_MASK, aux >> 32, (uint32_t)(w >> ENT_OWNER_SHIFT));
+}
+
+/* Every free but that of a sampled block in the arena by a thread already in
+ * the run: the thread's first event of the run, indexed blocks, blocks the
+ * run does not know. */
+__attribute__((noinline)) static void free_other(void *ptr, size_t size, bool sized, uint32_t mode, uint64_t g)
+{
 	struct prec *r = cc__pf_tls_rec;
 	if (CC_UNLIKELY(cc__tls_prof.gen != g)) {
 		r = cc__pf_enter_slow(g);
@@ -205,17 +298,55 @@ static void prof_free(void *ptr, size_t size, bool sized, uint32_t mode)
 		}
 	}
 	uint32_t flags = r->flags;
-	/* sampling (F_FILTER): only a possible sampled block is looked up */
-	struct islot e;
-	if ((!(flags & F_FILTER) || cc__pf_filter_hit(ptr)) && cc__pf_index_find(ptr, g, &e)) {
-		sampled_free(r, g, e, ptr, size, sized, mode);
-		return;
+	if (cc__pf_in_arena(ptr)) {
+		struct aent *e = cc__pf_arena_entry(ptr);
+		/* relaxed: as in prof_free */
+		if (cc_atomic_load_relaxed_u64(&e->gen) == g) {
+			arena_free(r, e, ptr, size, sized, mode);
+			return;
+		}
+	} else {
+		/* sampling (F_FILTER): only a possible indexed block is looked up */
+		struct islot e;
+		if ((!(flags & F_FILTER) || cc__pf_filter_hit(ptr)) && cc__pf_index_find(ptr, g, &e)) {
+			uint64_t bsize = cc_atomic_load_relaxed_u64(&e.pay->size);
+			uint64_t aux = cc_atomic_load_relaxed_u64(&e.pay->aux);
+			uint64_t usable = cc_atomic_load_relaxed_u64(&e.pay->usable);
+			cc__pf_index_remove(e); /* after the payload reads */
+			if (flags & F_FILTER)
+				cc__pf_filter_dec(ptr, g);
+			sampled_free(r, ptr, size, sized, mode, bsize, usable, (uint32_t)(aux >> 32));
+			return;
+		}
 	}
-	/* sampling: other blocks are not counted; at p = 1 a block from
-	 * before the run is counted, not timed */
-	if (!(flags & F_FILTER))
-		count_free(r, size, sized);
+	/* a block the run does not know: at p < 1 not counted; at p = 1 counted,
+	 * not timed */
+	if (!(flags & F_FILTER)) {
+		bump(&r->k[K_OTHER_FREE], 1);
+		if (sized)
+			bump(&r->k[K_NET], (uint64_t)0 - size);
+		else
+			bump(&r->k[K_UNSIZED], 1);
+	}
 	plain_free(ptr, size, sized, mode);
+}
+
+/* Every call ends in a tail call: the common path (a sampled block of the
+ * arena, untimed) needs no frame. */
+static void prof_free(void *ptr, size_t size, bool sized, uint32_t mode)
+{
+	uint64_t g = cc_atomic_load_relaxed_u64(&cc__pf_gen); /* relaxed: as in prof_alloc */
+	if (CC_LIKELY(cc__tls_prof.gen == g && cc__pf_in_arena(ptr))) {
+		struct aent *e = cc__pf_arena_entry(ptr);
+		/* relaxed: the entry was written before the block was returned,
+		 * which happens before this free; another run's entry (a block
+		 * allocated then) is stale and never equals g. */
+		if (CC_LIKELY(cc_atomic_load_relaxed_u64(&e->gen) == g)) {
+			arena_free(cc__pf_tls_rec, e, ptr, size, sized, mode);
+			return;
+		}
+	}
+	free_other(ptr, size, sized, mode, g);
 }
 
 const cc__alloc_hooks_t cc__pf_hooks = {prof_alloc, prof_free, prof_alloc_sampled};

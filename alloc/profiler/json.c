@@ -244,6 +244,7 @@ void cc__prof_json(cc__sb_t *b, const cc_profiler_report_t *r)
 	KU("sampled_allocs", r->sampled_allocs);
 	KU("sampled_frees", r->sampled_frees);
 	KU("untracked_samples", r->untracked_samples);
+	KU("indexed_samples", r->indexed_samples);
 	cc__sb_puts(b, ",\"recommendations\":[");
 	for (size_t i = 0; i < r->recommendation_count; i++) {
 		if (i)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "profiler_internal.h"
 
 typedef struct {
@@ -159,9 +160,17 @@ void cc__pf_scan_leaks(cc_profiler_t *p, report_box_t *box, double inv_tick_s)
 	ls.max = p->opt.max_leak_records ? p->opt.max_leak_records : SIZE_MAX;
 	ls.scap = 1024;
 	ls.cache = calloc(ls.scap, sizeof *ls.cache);
-	for (struct prec *rec = cc_atomic_load_acquire_ptr((void **)&cc__pf_rec_head); rec != NULL; rec = rec->next)
-		if (cc_atomic_load_acquire_u64(&rec->gen) == p->gen && rec->idx < FLOW)
+	uint64_t hi = 0; /* the arena's entries of the run lie below every record's arena_hi */
+	for (struct prec *rec = cc_atomic_load_acquire_ptr((void **)&cc__pf_rec_head); rec != NULL; rec = rec->next) {
+		if (cc_atomic_load_acquire_u64(&rec->gen) != p->gen)
+			continue;
+		if (rec->idx < FLOW)
 			ls.tid_of[rec->idx] = rec->tid;
+		uint64_t h = cc_atomic_load_relaxed_u64(&rec->arena_hi);
+		if (h > hi)
+			hi = h;
+	}
+	cc__pf_arena_visit(p->gen, hi, leak_one, &ls);
 	cc__pf_index_visit(p->gen, leak_one, &ls);
 	free(ls.cache);
 	if (r->leaked_allocations_len > 1)

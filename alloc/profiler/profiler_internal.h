@@ -17,9 +17,15 @@
  *                 CLOCK_MONOTONIC, or clock_gettime)
  *   sizes.c       size classes of the histogram, cc_profiler_hot_sizes
  *   latency.c     the log-linear latency histogram's layout, percentiles
- *   index.c       the lock-free address index of sampled blocks (index.h:
- *                 its layout and the lookup, inline in the free path)
- *   filter.c      the filter of sampled blocks the inline free path reads
+ *   arena.c       the arena of sampled blocks: an exclusive mimalloc arena
+ *                 below the rest of the heap, one heap in it per thread, and
+ *                 the side table of per-block data indexed by address
+ *                 (arena.h: its layout and the inline parts of the paths)
+ *   index.c       the lock-free address index of the sampled blocks the
+ *                 arena cannot hold (no mimalloc backend, arena full, a
+ *                 thread exiting; index.h: its layout and the lookup)
+ *   filter.c      the filter of indexed blocks, which spares unsampled
+ *                 frees the index lookup when they leave the inline path
  *   stacks.c      call-stack capture and the stack depot
  *   heap.c        heap areas (mimalloc or the sanitizer's allocator) and
  *                 the fragmentation figures
@@ -33,10 +39,10 @@
  *   strbuf.c      the string builder and the file writer of the exports
  *   json.c, csv.c, prometheus.c, html.c   the four export formats
  *
- * Lifetime.  Everything a hook may touch (per-thread records, index tables,
- * filter, stack depot, the run's options) is allocated once with mmap and
- * kept for the life of the process, so a hook still in flight when stop,
- * reset or destroy returns never touches freed memory.  Runs are told apart
+ * Lifetime.  Everything a hook may touch (per-thread records, arena and side
+ * table, index tables, filter, stack depot, the run's options) is allocated
+ * once with mmap and kept for the life of the process, so a hook still in
+ * flight when stop, reset or destroy returns never touches freed memory.  Runs are told apart
  * by a generation number: the current one is cc__pf_gen (0 when none runs),
  * each record and each index key carries the generation it belongs to, and
  * data of another generation is ignored (records are cleared lazily by their
@@ -69,6 +75,16 @@
 #define TIMELINE_MAX 512
 #define HEAP_SCAN_MS 50
 #define USABLE_MEMO 129 /* sizes up to 1024 */
+#define MEMO_CLASS_SHIFT 24 /* a memo entry: usable size | size class << 24 */
+
+/* The arena of sampled blocks (arena.h) exists where mimalloc serves the
+ * blocks: not with the sanitizers' allocator, not without mimalloc. */
+#define CC_PF_ARENA (!CC_SANITIZER_BUILD && !CC_NO_MIMALLOC)
+/* Its size: CCMEM_PROFILER_ARENA_MB (arena.c), by default 1 GiB of
+ * address space, at most 4 GiB (a block's usable size then fits 32 bits). */
+#define ARENA_DEFAULT_MB 1024
+#define ARENA_MAX_MB 4096
+#define ARENA_STEP_MB 64
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
@@ -153,10 +169,12 @@ void cc__pf_percentiles(const uint64_t *c, uint32_t n, const double *lo, const d
 
 /* ---- records.c: the run's options and per-thread records ------------------------------- */
 
-/* F_FILTER: the run samples (p < 1): the filter of sampled blocks is kept,
- * and only sampled blocks are counted (see cc__pf_merge_counts).  Every
- * run indexes its sampled blocks (F_INDEX). */
-enum { F_SIZES = 1, F_LATENCY = 2, F_INDEX = 4, F_STACKS = 8, F_CROSS = 16, F_FILTER = 32 };
+/* F_FILTER: the run samples (p < 1): the filter of indexed blocks is kept,
+ * and only sampled blocks' frees are counted (see cc__pf_merge_counts).
+ * F_ARENA: sampled blocks go to the arena when the backend is mimalloc.
+ * F_BOUND: the inline free path tells the run's sampled blocks by address
+ * (F_ARENA and F_FILTER); a block the run indexes must widen it first. */
+enum { F_SIZES = 1, F_LATENCY = 2, F_ARENA = 4, F_STACKS = 8, F_CROSS = 16, F_FILTER = 32, F_BOUND = 64 };
 
 /* Generation of the running run; 0 when none runs.  Written under cc__pf_ctl. */
 extern uint64_t cc__pf_gen;
@@ -177,26 +195,34 @@ void cc__pf_publish_options(const cc__pf_options_t *o);
 extern pthread_mutex_t cc__pf_ctl;
 
 /* Every figure but K_ALLOC counts sampled events only (all events at p = 1,
- * and at p = 1 also the frees of blocks the index does not know). */
+ * and at p = 1 also the frees of blocks the run does not know).  A sampled
+ * event bumps as few as it can; cc__pf_rec_counts derives the rest (marked
+ * "derived": never bumped, or only in the runs said). */
 enum {
 	/* first cache line: what a sampled allocation touches */
 	K_ALLOC,       /* allocations: the lengths of the completed countdown gaps */
-	K_ALLOC_BYTES,
-	K_FREE_BYTES,
-	K_SAMPLED_ALLOC,
-	K_LIVE_REQ,    /* wrapping sums: the run's total is exact, one thread's may be "negative" */
-	K_LIVE_USABLE,
+	K_ALLOC_BYTES, /* derived with F_SIZES (the size classes' bytes) */
+	K_FREE_BYTES,  /* derived: K_ALLOC_BYTES - K_NET */
+	K_SAMPLED_ALLOC, /* derived with F_SIZES (the classes' counts) or at p = 1 (K_ALLOC) */
 	K_SAMP_USABLE, /* usable bytes of the sampled blocks (requested: K_ALLOC_BYTES) */
-	K_NET_MAX,     /* largest alloc_bytes - free_bytes of this thread ... */
-	/* second: the rest of a free's, and the rare ones */
-	K_FREE,
+	K_NET,         /* bytes allocated - bytes freed (sampled frees, and at p = 1
+	                  the others' sized ones) by this thread: a wrapping sum */
+	K_NET_MAX,     /* largest K_NET of this thread ... */
+	K_NET_MAX_AT,  /* ... and its alloc_count then */
+	/* second: a sampled free's */
 	K_SAMPLED_FREE,
+	K_FREED_REQ,    /* requested bytes of the sampled blocks freed */
+	K_FREED_USABLE, /* and their usable bytes */
 	K_XRECV,
-	K_LAT_SUM_A,
 	K_LAT_SUM_F,
-	K_UNSIZED,
-	K_UNTRACKED,
-	K_NET_MAX_AT, /* ... and its alloc_count then */
+	K_OTHER_FREE,   /* p = 1: frees of blocks the run does not know */
+	K_UNSIZED,      /* ... of them, through cc_free_unsized */
+	K_INDEXED,      /* sampled blocks kept in the index, not the arena */
+	/* third: a timed allocation's, and the rare ones */
+	K_LAT_SUM_A,
+	K_UNTRACKED,        /* sampled blocks neither in the arena nor indexed */
+	K_UNTRACKED_REQ,    /* and their requested */
+	K_UNTRACKED_USABLE, /* and usable bytes */
 	K_NUM
 };
 enum { H_COMMITTED, H_USED, H_FREE_SLOTS, H_LARGEST, H_VALID, H_NUM };
@@ -214,16 +240,23 @@ struct prec {
 	int64_t time_cd[2];     /* sampled allocations / frees to the next timed one */
 	uint32_t flags;
 	uint32_t idx;           /* immutable once the record is published (others read it) */
+	uint64_t gap_rest;      /* allocations of the gap beyond the countdown's stretch */
+	/* one past the highest arena offset of this run's sampled blocks
+	 * (written by the owner, atomic: the leak scan reads it) */
+	uint64_t arena_hi;
 	uint64_t last_heap_scan; /* ticks */
 	/* owner-only, used less often */
+	uint32_t lat_pow2;   /* k when q = 2^-k (1 <= k <= 32), else 0 */
+	uint64_t lat_starts; /* then the first bit of each k-bit group of a word */
 	uint32_t lat_m;
 	uint32_t frames;
 	frames_capture_fn capture; /* the run's frame source, NULL: none */
 	void *capture_arg;
 	/* usable size of a plain (unaligned) mimalloc block of a small size,
-	 * by (size + 7) / 8: mimalloc serves such a request from the pages of its
-	 * size class only, so the answer is the same for every block; 0 = not yet
-	 * asked.  Cleared with the record. */
+	 * by (size + 7) / 8, and the request's size class: mimalloc serves such a
+	 * request from the pages of its size class only, so the answer is the
+	 * same for every block (and the size classes' bounds are multiples of
+	 * 8); 0 = not yet asked.  Cleared with the record. */
 	uint32_t usable_memo[USABLE_MEMO];
 
 	/* Read by others: gen (atomic), identity (written before gen is published). */
@@ -241,7 +274,7 @@ struct prec {
 	uint64_t lat[2][MAXLAT];
 };
 
-_Static_assert(offsetof(struct prec, lat_m) == 64, "a sampled event's owner-only fields fill one cache line");
+_Static_assert(offsetof(struct prec, arena_hi) == 64, "a sampled event's owner-only fields fill one cache line");
 
 /* The registry: push-only list, published with release (load it acquire). */
 extern struct prec *cc__pf_rec_head;
@@ -253,10 +286,26 @@ extern _Thread_local struct prec *cc__pf_tls_rec __attribute__((tls_model("initi
  * countdown.  NULL when no run is on (g == 0) or out of memory. */
 struct prec *cc__pf_enter_slow(uint64_t g);
 
+/* The thread's countdown word for c allocations of run g (ccmem/alloc.h). */
+static inline uint64_t cc__pf_cd_word(uint64_t g, uint64_t c)
+{
+	return (g & (UINT64_MAX >> CC__PROF_CD_BITS)) << CC__PROF_CD_BITS | c;
+}
+
+/* Arms the calling thread's countdown for the next n (>= 1) allocations of
+ * run g: a stretch of at most CC__PROF_CD_MASK - 1, the rest in gap_rest. */
+static inline void cc__pf_arm(struct prec *r, uint64_t g, uint64_t n)
+{
+	uint64_t c = n < CC__PROF_CD_MASK ? n : CC__PROF_CD_MASK - 1;
+	r->gap_rest = n - c;
+	cc__tls_prof.word = cc__pf_cd_word(g, c);
+}
+
 /* Allocations of the calling thread in its current gap (not yet in K_ALLOC). */
 static inline uint64_t cc__pf_gap_done(const struct prec *r)
 {
-	int64_t done = r->gap - cc__tls_prof.countdown;
+	int64_t left = (int64_t)((cc__tls_prof.word & CC__PROF_CD_MASK) + r->gap_rest);
+	int64_t done = r->gap - left;
 	return done <= 0 ? 0 : (uint64_t)(done < r->gap ? done : r->gap);
 }
 
@@ -275,13 +324,17 @@ static inline int64_t cc__pf_next_gap(struct prec *r)
 	return r->inv_log1mp == 0.0 ? 1 : cc__pf_geometric(&r->rng, r->inv_log1mp);
 }
 
+/* Sampled events to the next timed one: geometric with parameter q (1 at
+ * q = 1; for q = 2^-k drawn from groups of k random bits, without a log). */
+int64_t cc__pf_timed_gap(struct prec *r);
+
 /* Whether this sampled allocation (which 0) or free (1) is timed: each with
  * probability q, independently (a countdown with geometric gaps). */
 static inline bool cc__pf_timed(struct prec *r, int which)
 {
 	if (CC_LIKELY(--r->time_cd[which] > 0))
 		return false;
-	r->time_cd[which] = r->inv_log1mq == 0.0 ? 1 : cc__pf_geometric(&r->rng, r->inv_log1mq);
+	r->time_cd[which] = cc__pf_timed_gap(r);
 	return true;
 }
 
@@ -312,8 +365,10 @@ void cc__pf_index_visit(uint64_t g, void (*fn)(void *ctx, uint64_t addr, const s
 
 /* ---- filter.c --------------------------------------------------------------------------- */
 
-/* The filter of sampled blocks (CC__PROF_FILTER_SLOTS counters), mapped on
- * first use, under cc__pf_ctl. */
+/* The filter of indexed blocks (FILTER_SLOTS counters, slot = (address >>
+ * FILTER_SHIFT) mod FILTER_SLOTS), mapped on first use, under cc__pf_ctl. */
+#define FILTER_SHIFT 6
+#define FILTER_SLOTS ((size_t)1 << 20)
 extern uint32_t *cc__pf_filter;
 void cc__pf_filter_inc(const void *ptr, uint64_t g);
 void cc__pf_filter_dec(const void *ptr, uint64_t g);
@@ -322,7 +377,7 @@ int cc__pf_filter_reset(void);
 static inline bool cc__pf_filter_hit(const void *ptr)
 {
 	return cc_atomic_load_relaxed_u32(
-	           &cc__pf_filter[((uintptr_t)ptr >> CC__PROF_FILTER_SHIFT) & (CC__PROF_FILTER_SLOTS - 1)]) != 0;
+	           &cc__pf_filter[((uintptr_t)ptr >> FILTER_SHIFT) & (FILTER_SLOTS - 1)]) != 0;
 }
 
 /* ---- stacks.c --------------------------------------------------------------------------- */
@@ -355,6 +410,7 @@ struct cc_profiler {
 	unsigned lat_m;
 	int state;
 	uint64_t gen;
+	uint32_t run_flags; /* the run's F_* (records.c's options), set with gen */
 	uint64_t start_ticks, start_ns, stop_ticks, stop_ns;
 	double start_unix, stop_unix;
 
@@ -378,9 +434,16 @@ struct cc_profiler {
 	cc_profiler_frame_source_t frames; /* capture NULL: none */
 };
 
-/* The counters of one run summed over the records. */
+/* Record r's counters of a run with flags `flags` (read relaxed), with the
+ * derived ones filled in.  Any thread. */
+void cc__pf_rec_counts(const struct prec *r, uint32_t flags, uint64_t k[K_NUM]);
+
+/* The counters of one run summed over the records, and what they give. */
 typedef struct {
 	uint64_t k[K_NUM];
+	uint64_t free_count;  /* K_SAMPLED_FREE + K_OTHER_FREE */
+	uint64_t live_req;    /* requested bytes of the run's sampled blocks live now */
+	uint64_t live_usable; /* and their usable bytes */
 	uint64_t size_count[NSB], size_bytes[NSB];
 	/* allocations per sampled allocation: what a sampled figure is
 	 * multiplied by (1 at p = 1; see the estimators in ccmem/profiler.h) */

@@ -57,6 +57,7 @@ static void detach(void *arg)
 	if (cc__tls_prof.gen == cc_atomic_load_relaxed_u64(&r->gen))
 		bump(&r->k[K_ALLOC], cc__pf_gap_done(r));
 	cc__tls_prof.gen = UINT64_MAX;
+	cc__tls_prof.word = 1;
 	/* release: pairs with the acquire in attach; this thread's last counts are
 	 * visible to whoever adopts the record. */
 	cc_atomic_store_release_u32(&r->owned, 0);
@@ -160,9 +161,19 @@ static bool reset_record(struct prec *r, uint64_t g)
 	r->inv_log1mp = p >= 1.0 ? 0.0 : 1.0 / log1p(-p);
 	r->inv_log1mq = q >= 1.0 ? 0.0 : 1.0 / log1p(-q);
 	r->rng = (cc__pf_mono_ns() ^ ((uint64_t)r->idx << 40) ^ (uint64_t)(uintptr_t)r) | 1;
-	r->time_cd[0] = cc__pf_geometric(&r->rng, r->inv_log1mq);
-	r->time_cd[1] = cc__pf_geometric(&r->rng, r->inv_log1mq);
+	r->lat_pow2 = 0;
+	r->lat_starts = 0;
+	for (unsigned k = 1; k <= 32 && q < 1.0; k++) {
+		if (q == ldexp(1.0, -(int)k)) {
+			r->lat_pow2 = k;
+			for (unsigned j = 0; j + k <= 64; j += k)
+				r->lat_starts |= (uint64_t)1 << j;
+		}
+	}
+	r->time_cd[0] = cc__pf_timed_gap(r);
+	r->time_cd[1] = cc__pf_timed_gap(r);
 	r->last_heap_scan = 0;
+	cc_atomic_store_relaxed_u64(&r->arena_hi, 0);
 	r->tid = (uint64_t)syscall(SYS_gettid);
 	memset(r->name, 0, sizeof r->name);
 	pthread_getname_np(pthread_self(), r->name, sizeof r->name);
@@ -185,7 +196,7 @@ struct prec *cc__pf_enter_slow(uint64_t g)
 	if (cc_atomic_load_relaxed_u64(&r->gen) != g && !reset_record(r, g))
 		return NULL;
 	r->gap = cc__pf_next_gap(r);
-	cc__tls_prof.countdown = r->gap;
+	cc__pf_arm(r, g, (uint64_t)r->gap);
 	cc__tls_prof.gen = g;
 	return r;
 }

@@ -79,7 +79,7 @@ cc_profiler_report_t *cc__pf_build_report(cc_profiler_t *p, bool running, uint64
 	for (struct prec *rec = cc_atomic_load_acquire_ptr((void **)&cc__pf_rec_head); rec != NULL; rec = rec->next) {
 		if (cc_atomic_load_acquire_u64(&rec->gen) != p->gen)
 			continue;
-		if (rd(&rec->k[K_ALLOC]) != 0 || rd(&rec->k[K_FREE]) != 0) {
+		if (rd(&rec->k[K_ALLOC]) != 0 || rd(&rec->k[K_SAMPLED_FREE]) != 0 || rd(&rec->k[K_OTHER_FREE]) != 0) {
 			contributors++;
 			only = rec;
 		}
@@ -117,7 +117,7 @@ cc_profiler_report_t *cc__pf_build_report(cc_profiler_t *p, bool running, uint64
 	pthread_mutex_unlock(&p->tl_lock);
 
 	r->alloc_count = m.k[K_ALLOC];
-	r->free_count = cc__pf_est(&m, m.k[K_FREE]);
+	r->free_count = cc__pf_est(&m, m.free_count);
 	r->alloc_bytes = cc__pf_est(&m, m.k[K_ALLOC_BYTES]);
 	r->free_bytes = cc__pf_est(&m, m.k[K_FREE_BYTES]);
 	r->unsized_free_count = m.k[K_UNSIZED];
@@ -125,6 +125,7 @@ cc_profiler_report_t *cc__pf_build_report(cc_profiler_t *p, bool running, uint64
 	r->sampled_allocs = m.k[K_SAMPLED_ALLOC];
 	r->sampled_frees = m.k[K_SAMPLED_FREE];
 	r->untracked_samples = m.k[K_UNTRACKED];
+	r->indexed_samples = m.k[K_INDEXED];
 	if (r->duration_seconds > 0) {
 		r->alloc_rate = (double)r->alloc_count / r->duration_seconds;
 		r->free_rate = (double)r->free_count / r->duration_seconds;
@@ -224,10 +225,12 @@ cc_profiler_report_t *cc__pf_build_report(cc_profiler_t *p, bool running, uint64
 			memcpy(ts->thread_name, rec->name, sizeof ts->thread_name);
 			ts->thread_name[sizeof ts->thread_name - 1] = '\0';
 			ts->index = rec->idx;
-			ts->alloc_count = rd(&rec->k[K_ALLOC]) + (rec == cc__pf_tls_rec ? cc__pf_own_gap(p->gen) : 0);
-			ts->free_count = cc__pf_est(&m, rd(&rec->k[K_FREE]));
-			ts->alloc_bytes = cc__pf_est(&m, rd(&rec->k[K_ALLOC_BYTES]));
-			ts->free_bytes = cc__pf_est(&m, rd(&rec->k[K_FREE_BYTES]));
+			uint64_t k[K_NUM];
+			cc__pf_rec_counts(rec, p->run_flags, k);
+			ts->alloc_count = k[K_ALLOC] + (rec == cc__pf_tls_rec ? cc__pf_own_gap(p->gen) : 0);
+			ts->free_count = cc__pf_est(&m, rd(&rec->k[K_SAMPLED_FREE]) + rd(&rec->k[K_OTHER_FREE]));
+			ts->alloc_bytes = cc__pf_est(&m, k[K_ALLOC_BYTES]);
+			ts->free_bytes = cc__pf_est(&m, k[K_FREE_BYTES]);
 			ts->cross_thread_frees_received = (uint64_t)llround((double)rd(&rec->k[K_XRECV]) * inv_p);
 			ts->cross_thread_frees_sent =
 			    rec->idx < FLOW - 1 ? (uint64_t)llround((double)xsent[rec->idx] * inv_p) : 0;

@@ -16,6 +16,25 @@ static double to_sec(const cc_profiler_t *p, uint64_t t)
 	return t > p->start_ticks ? (double)(t - p->start_ticks) * cc__pf_ns_per_tick * 1e-9 : 0.0;
 }
 
+void cc__pf_rec_counts(const struct prec *r, uint32_t flags, uint64_t k[K_NUM])
+{
+	for (int i = 0; i < K_NUM; i++)
+		k[i] = rd(&r->k[i]);
+	if (flags & F_SIZES) { /* every sampled allocation is classed */
+		uint64_t n = 0, b = 0;
+		for (int i = 0; i < NSB; i++) {
+			n += rd(&r->size_cb[i][0]);
+			b += rd(&r->size_cb[i][1]);
+		}
+		k[K_SAMPLED_ALLOC] = n;
+		k[K_ALLOC_BYTES] = b;
+	} else if (!(flags & F_FILTER)) {
+		k[K_SAMPLED_ALLOC] = k[K_ALLOC]; /* p = 1: every allocation */
+	}
+	/* wrapping: a record that freed others' blocks has a "negative" K_NET */
+	k[K_FREE_BYTES] = k[K_ALLOC_BYTES] - k[K_NET];
+}
+
 /* Sums the counters of run p->gen over every record, and the scale. */
 void cc__pf_merge_counts(const cc_profiler_t *p, merged_counts_t *m)
 {
@@ -24,14 +43,20 @@ void cc__pf_merge_counts(const cc_profiler_t *p, merged_counts_t *m)
 		/* acquire: pairs with the release in reset_record, records.c (cleared figures). */
 		if (cc_atomic_load_acquire_u64(&r->gen) != p->gen)
 			continue;
+		uint64_t k[K_NUM];
+		cc__pf_rec_counts(r, p->run_flags, k);
 		for (int i = 0; i < K_NUM; i++)
-			m->k[i] += rd(&r->k[i]);
+			m->k[i] += k[i];
 		for (int i = 0; i < NSB; i++) {
 			m->size_count[i] += rd(&r->size_cb[i][0]);
 			m->size_bytes[i] += rd(&r->size_cb[i][1]);
 		}
 	}
 	m->k[K_ALLOC] += cc__pf_own_gap(p->gen);
+	m->free_count = m->k[K_SAMPLED_FREE] + m->k[K_OTHER_FREE];
+	/* wrapping sums: one record's may be "negative", the run's is exact */
+	m->live_req = m->k[K_ALLOC_BYTES] - m->k[K_UNTRACKED_REQ] - m->k[K_FREED_REQ];
+	m->live_usable = m->k[K_SAMP_USABLE] - m->k[K_UNTRACKED_USABLE] - m->k[K_FREED_USABLE];
 	if (p->opt.sample_rate >= 1.0)
 		m->scale = 1.0;
 	else if (m->k[K_SAMPLED_ALLOC] > 0 && m->k[K_ALLOC] >= m->k[K_SAMPLED_ALLOC])
@@ -99,7 +124,7 @@ void cc__pf_timeline_tick(cc_profiler_t *p, uint64_t now, bool force_point)
 		p->peak = cur;
 		p->peak_t = t;
 	}
-	uint64_t k3[3] = {m.k[K_ALLOC], cc__pf_est(&m, m.k[K_FREE]), cc__pf_est(&m, m.k[K_ALLOC_BYTES])};
+	uint64_t k3[3] = {m.k[K_ALLOC], cc__pf_est(&m, m.free_count), cc__pf_est(&m, m.k[K_ALLOC_BYTES])};
 	double dt = t - p->last_t;
 	if (dt > 1e-6) {
 		double alpha = 1.0 - exp(-dt / 1.0); /* time constant 1 s */

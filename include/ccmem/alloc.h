@@ -15,8 +15,8 @@
  * four relaxed load/store pairs and one mi_usable_size call, no shared cache
  * line) once the thread has one, and a
  * running profiler alone with the mimalloc backend, whose unsampled events
- * stay inline (a thread-local countdown per allocation, one filter counter
- * read per free; ccmem/profiler.h).
+ * stay inline (a thread-local countdown per allocation, one address compare
+ * per free; ccmem/profiler.h).
  *
  * Errors: NULL with errno set, never undefined behaviour inside the glue.
  *
@@ -250,78 +250,93 @@ static inline void *cc__stats_counted(struct cc__tstats *t, void *p, size_t coun
  * no statistics, no fill, nothing foreign), allocations stay inline: each
  * decrements the thread's countdown to its next sampled allocation (geometric
  * gaps, so each is sampled with probability sample_rate) and only the sampled
- * one goes out of line.  A free stays inline unless its address hits the
- * filter of sampled blocks, a table of counters indexed by address that the
- * sampled allocations of the run increment (so no false negatives; a false
- * positive costs one probe of the profiler's index).  No shared write on the
+ * one goes out of line.  A free stays inline unless the block lies below
+ * cc__alloc_prof_inline_from: the profiler keeps its sampled blocks in an
+ * arena of its own placed below the rest of the heap, so one compare tells
+ * them apart (UINT64_MAX while every free must be seen: sample_rate 1, or a
+ * run that keeps some sampled blocks elsewhere).  No shared write on the
  * unsampled path: the countdown is the thread's own. */
 
-/* The thread's countdown and the run it belongs to.  Owner only. */
+/* The thread's countdown and the run it belongs to.  Owner only.
+ * word = (run mod 2^40) << 24 | c, where c (1 .. 2^24 - 1) is the number of
+ * allocations up to and including the next one that ends a stretch of the
+ * countdown (the sampled one, or for gaps of 2^24 and more a stretch's end,
+ * which the hooks resume); a word of no run is 1. */
+#define CC__PROF_CD_BITS 24
+#define CC__PROF_CD_MASK (((uint64_t)1 << CC__PROF_CD_BITS) - 1)
 struct cc__tprof {
-	uint64_t gen;      /* run of the countdown; UINT64_MAX: none */
-	int64_t countdown; /* allocations left to the next sampled one */
+	uint64_t word;
+	uint64_t gen; /* run of the countdown; UINT64_MAX: none */
 };
 extern _Thread_local struct cc__tprof cc__tls_prof __attribute__((tls_model("initial-exec")));
 
-/* The running profiler's run (generation) while the mode is exactly
- * "profiler", else 0 (never equal to a thread's gen then). */
-extern uint64_t cc__alloc_prof_gen;
+/* (run mod 2^40) << 24 for the running profiler's run while the mode is
+ * exactly "profiler"; UINT64_MAX otherwise.  A thread's word minus one is
+ * above it exactly when the word is of this run and c >= 2: one compare
+ * checks both. */
+extern uint64_t cc__alloc_prof_key;
 
-/* The filter while the mode is exactly "profiler" and the run samples
- * (sample_rate < 1); NULL otherwise (then every free goes out of line).
- * CC__PROF_FILTER_SLOTS counters, slot = (address >> CC__PROF_FILTER_SHIFT) mod
- * CC__PROF_FILTER_SLOTS; nonzero while a sampled block of the run may be there. */
-#define CC__PROF_FILTER_SHIFT 6
-#define CC__PROF_FILTER_SLOTS ((size_t)1 << 20)
-extern uint32_t *cc__alloc_prof_filter;
+/* While the mode is exactly "profiler": frees of blocks at or above this
+ * address stay inline, the others go straight to the hooks
+ * (cc__free_hooked; CC__PROF_ALL: every free does).  UINT64_MAX otherwise
+ * (then every free that reaches this test takes the next mode's path). */
+#define CC__PROF_ALL (UINT64_MAX - 1)
+extern uint64_t cc__alloc_prof_inline_from;
+
+/* A free of the mode "profiler" that the inline bound sends to the hooks
+ * (alloc/glue.c).  NULL does nothing. */
+void cc__free_hooked(void *ptr, size_t size, bool sized);
 
 /* The sampled allocation (the one that brings the countdown to 0) of a
  * validated request: out of line in alloc/glue.c, which hands it to the
  * installed hooks (alloc/hook.h). */
 void *cc__alloc_sampled_slow(size_t size, size_t align, bool zero, size_t counted);
 
-/* True while the calling thread counts inline into the running profile. */
-static inline bool cc__prof_inline(void)
+/* The run's key (relaxed: chooses a path only, like the gate; a thread
+ * seeing the run's end late allocates through the previous mode's path,
+ * which is safe). */
+static inline uint64_t cc__prof_key(void)
 {
-	/* relaxed: chooses a path only, like the gate; a thread seeing the run's
-	 * end late allocates through the previous mode's path, which is safe. */
-	return cc_atomic_load_relaxed_u64(&cc__alloc_prof_gen) == cc__tls_prof.gen;
+	return cc_atomic_load_relaxed_u64(&cc__alloc_prof_key);
 }
 
 static inline void *cc__prof_done(void *p)
 {
 	if (CC_UNLIKELY(p == NULL)) {
-		cc__tls_prof.countdown++; /* not an allocation: do not count it */
+		cc__tls_prof.word++; /* not an allocation: do not count it */
 		errno = ENOMEM;
 	}
 	return p;
 }
 
-static inline bool cc__prof_free_inline(const void *ptr)
+static inline uint64_t cc__prof_bound(void)
 {
-	/* acquire: pairs with the release store of the filter (src/config.c),
-	 * published after the filter was cleared for the run. */
-	uint32_t *f = (uint32_t *)cc_atomic_load_acquire_ptr((void *const *)&cc__alloc_prof_filter);
-	/* relaxed: a sampled block's slot was incremented before the block was
-	 * returned, which happens before any free of it. */
-	return f != NULL &&
-	       cc_atomic_load_relaxed_u32(&f[((uintptr_t)ptr >> CC__PROF_FILTER_SHIFT) & (CC__PROF_FILTER_SLOTS - 1)]) == 0;
+	/* relaxed: one word that only chooses a path (src/config.c says why a
+	 * stale value never sends a sampled block of the run to mi_free). */
+	return cc_atomic_load_relaxed_u64(&cc__alloc_prof_inline_from);
 }
 
 #define CC__PROF_ALLOC(ok, expr, size, align, zero, counted)                                           \
 	do {                                                                                               \
-		if ((ok) && cc__prof_inline()) {                                                               \
-			if (CC_LIKELY(cc__tls_prof.countdown > 1)) {                                               \
-				cc__tls_prof.countdown--;                                                              \
+		if (ok) {                                                                                      \
+			uint64_t w_ = cc__tls_prof.word - 1, k_ = cc__prof_key();                                  \
+			if (CC_LIKELY(w_ > k_)) {                                                                  \
+				cc__tls_prof.word = w_;                                                                \
 				return cc__prof_done(expr);                                                            \
 			}                                                                                          \
-			return cc__alloc_sampled_slow((size), (align), (zero), (counted));                         \
+			if (w_ == k_) /* c == 1: this run's stretch ends here */                                   \
+				return cc__alloc_sampled_slow((size), (align), (zero), (counted));                     \
 		}                                                                                              \
 	} while (0)
-#define CC__PROF_FREE(ptr)                                                                             \
+#define CC__PROF_FREE(ptr, size, sized)                                                                \
 	do {                                                                                               \
-		if (cc__prof_free_inline(ptr)) {                                                               \
+		uint64_t b_ = cc__prof_bound();                                                                \
+		if ((uint64_t)(uintptr_t)(ptr) >= b_) {                                                        \
 			mi_free(ptr);                                                                              \
+			return;                                                                                    \
+		}                                                                                              \
+		if (b_ != UINT64_MAX) {                                                                        \
+			cc__free_hooked((ptr), (size), (sized));                                                   \
 			return;                                                                                    \
 		}                                                                                              \
 	} while (0)
@@ -394,7 +409,7 @@ CC__ALWAYS_INLINE void cc_free(void *ptr, size_t size)
 		mi_free(ptr);
 		return;
 	}
-	CC__PROF_FREE(ptr);
+	CC__PROF_FREE(ptr, size, true);
 	CC__STATS_FREE(ptr, size, true);
 	cc__free_slow(ptr, size, true);
 }
@@ -407,7 +422,7 @@ CC__ALWAYS_INLINE void cc_free_unsized(void *ptr)
 		mi_free(ptr);
 		return;
 	}
-	CC__PROF_FREE(ptr);
+	CC__PROF_FREE(ptr, 0, false);
 	CC__STATS_FREE(ptr, 0, false);
 	cc__free_slow(ptr, 0, false);
 }

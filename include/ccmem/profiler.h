@@ -14,24 +14,31 @@
  * Cost while running.  No global lock and no shared counter or shared write
  * on the allocation path.  While the glue's mode is exactly "profiler"
  * (mimalloc backend, no statistics, no fill), the unsampled events stay
- * inline in the caller: an allocation compares the run's generation with the
- * thread's and decrements the thread's countdown (thread-local, no atomic);
- * a free reads one counter of the filter of sampled blocks (below) and goes
- * out of line only when it is nonzero.  Only sampled events (and the free of
- * a sampled block, or a filter false positive) leave the inline path; they
- * count into the thread's own record (single writer, relaxed load/store)
- * that snapshots merge.  In any other mode every call goes through the
- * glue's out-of-line path (alloc/glue.c), which hands it to the profiler's
- * hooks (alloc/hook.h), counted down the same way.
+ * inline in the caller: an allocation decrements the thread's countdown
+ * word, which also holds the run it belongs to, and compares it with the
+ * run's key (one thread-local load, subtract, compare and store; no atomic);
+ * a free compares the block's address with the end of the profiler's arena
+ * of sampled blocks (below) and goes out of line only for a block in it.
+ * Only sampled events and the frees of sampled blocks leave the inline path;
+ * they count into the thread's own record (single writer, relaxed
+ * load/store) that snapshots merge.  At p = 1 every event is sampled and
+ * every free is counted, so every call leaves the inline path.  In any other
+ * mode every call goes through the glue's out-of-line path (alloc/glue.c),
+ * which hands it to the profiler's hooks (alloc/hook.h), counted down the
+ * same way.
  * Measured (bench_profiler, one thread; callgrind instructions per
- * alloc+free pair, gcc): pair 67 / 94 / 503, churn 147 / 175 / 591 for no
- * profiler / p = 0.01 / p = 1 with full tracking.  At p = 0.01 the inline
- * checks cost ~20 instructions a pair and a sampled allocation and its free
- * a few hundred, mostly cache and branch-predictor misses at one in a
- * hundred (100-150 ns a sampled pair on a 2-core AMD EPYC VM).  At p = 1
- * every event is sampled: the index insert and lookup (two CAS and a release
- * store), counters and histograms, a few hundred instructions; reading the
- * clock costs 7-40 ns on x86 (about 10 ns on AMD EPYC), which is why
+ * alloc+free pair, gcc): pair 67 / 84 / 319, churn 147 / 166 / 400 for no
+ * profiler / p = 0.01 / p = 1 with full tracking (before the arena: 67 / 94
+ * / 503 and 147 / 175 / 591).  At p = 0.01 the inline checks cost 12-13
+ * instructions a pair (the countdown's 6, the validity and NULL tests, one
+ * compare per free, and the jumps to code laid out after the plain path)
+ * and a sampled allocation and its free about 500 (the geometric draw,
+ * timing both with the clock, the side-table entry, counters, histograms),
+ * 5 a pair at one in a hundred.  At p = 1 every pair pays the hooks (about
+ * 135 instructions for the allocation and 70 for the free), the calls
+ * through the glue and a quarter of a timed event (BENCHMARKS.md, "Profiler
+ * overhead (issue 14)", has the breakdown); reading the clock costs
+ * 7-40 ns on x86 (about 10 ns on AMD EPYC), which is why
  * latency_sample_rate times only a share of the events by default.
  *
  * Sampling (sample_rate p in (0, 1]).  Each allocation is sampled
@@ -39,9 +46,9 @@
  * per-thread countdown's gaps are geometric, G = 1 + floor(ln U / ln(1 - p))
  * with U uniform in (0, 1], P(G > k) = (1 - p)^k; at p = 1 every one is).  A
  * sampled allocation is counted with its size and size class, timed (see
- * Latency), entered in the address index (cross-thread attribution, leaks,
- * live bytes) and, with capture_stacks, given its stack; its free is found in
- * the index, counted, attributed and timed.
+ * Latency), kept with its data (see Sampled blocks: cross-thread
+ * attribution, leaks, live bytes) and, with capture_stacks, given its stack;
+ * its free finds that data, is counted, attributed and timed.
  *
  *   Exact at every p: alloc_count (the countdown counts every allocation: a
  *   thread adds the length of each gap when it completes it, and the rest of
@@ -73,13 +80,38 @@
  *   consistent with each other (current_allocated = alloc_bytes -
  *   free_bytes, the histogram sums to the totals).
  *
- * Filter of sampled blocks.  2^20 counters (4 MiB, mapped on first use),
- * slot = (address / 64) mod 2^20; a sampled allocation increments its slot
- * (CAS) before the block is returned and its free decrements it, so a
- * sampled block is never missed; an unsampled block whose slot is shared
- * with a live sampled one (same 64-byte granule, or 64 MiB apart) is a false
- * positive and costs one index lookup.  Counters carry the run's generation
- * so a hook of a finished run cannot disturb a new one.
+ * Sampled blocks.  With the mimalloc backend a sampled block comes from the
+ * profiler's arena: address space that mimalloc manages as an exclusive
+ * arena (only the profiler's heaps allocate from it), one mimalloc heap in
+ * it per thread (created on the thread's first sampled allocation, dropped
+ * when the thread exits; mimalloc keeps its live blocks valid), placed below
+ * the rest of the heap (at 1 TiB where that range is free) so that the
+ * inline free path tells a sampled block by one compare with the arena's
+ * end.  The block is an ordinary mimalloc block at its own address (no
+ * header): aligned requests, cc_alloc_usable_size, cc_free_unsized,
+ * cross-thread frees and frees after the run work as for any block.  Its
+ * data (requested size, time, thread, stack, usable size) sits in a side
+ * table indexed by the block's offset in the arena (32 bytes per 8 bytes of
+ * arena, address space mapped once and touched only where blocks live),
+ * tagged with the run's generation: a block freed after its run, or under a
+ * later run, is one the later run does not know (not counted at p < 1; at
+ * p = 1 counted with the size passed, or as an unsized free).  The arena is
+ * CCMEM_PROFILER_ARENA_MB of address space (read at the first start: a
+ * multiple of 64 up to 4096, default 1024; 0: no arena).  A sampled block
+ * the arena cannot hold (arena full, no arena, another backend, a thread in
+ * its exit, a sanitizer build) is the glue's own block entered in the
+ * address index (below), counted in the report's indexed_samples: exact as
+ * well, only slower, and from the first such block of a sampling run on,
+ * every free of the run leaves the inline path (the arena's bound no longer
+ * covers all sampled blocks).
+ *
+ * Filter of indexed blocks.  2^20 counters (4 MiB, mapped on first use),
+ * slot = (address / 64) mod 2^20; an indexed allocation increments its slot
+ * (CAS) before the block is returned and its free decrements it, so a free
+ * that leaves the inline path looks a block up in the index only when its
+ * slot is nonzero (a false positive, same 64-byte granule or 64 MiB apart,
+ * costs one lookup).  Counters carry the run's generation so a hook of a
+ * finished run cannot disturb a new one.
  *
  * Latency.  Measured around the backend call only (the allocator's time, not
  * the profiler's), on a random share of the events: each sampled event is
@@ -101,8 +133,9 @@
  * relative error is at most 2^-(m+1) of the true value (report field
  * latency_relative_error); latency_buckets = 1000 gives m = 4, 1.6 %.
  *
- * Cross-thread frees.  A sampled block's allocating thread is found through a
- * header-free address index: a lock-free open-addressed hash table (keys are
+ * Cross-thread frees.  A sampled block's allocating thread is found in its
+ * side-table entry, or for an indexed block in the address index: a
+ * lock-free open-addressed hash table (keys are
  * the address and the run's generation packed in one word, claimed by CAS,
  * removed by the freeing thread with a release store of a tombstone), grown by
  * chaining a table four times larger when an insert would probe more than 32
@@ -128,8 +161,9 @@
  * malloc_usable_size for the system backend); over every sampled allocation
  * of the run when none is live.  External fragmentation comes from mimalloc's
  * heap areas (mi_heap_visit_blocks): each profiled thread summarises its own
- * heap (committed bytes, used blocks, block sizes) on a sampled event at most
- * every 50 ms, and the snapshot adds its own heap; external = free committed
+ * heap and its heap in the arena (committed bytes, used blocks, block sizes)
+ * on a sampled event at most every 50 ms (one that the latency countdown
+ * picks, whether latency is tracked or not), and the snapshot adds its own; external = free committed
  * bytes / committed bytes, utilization = used / committed, free_block_count =
  * free block slots in committed pages, largest_free_block = the largest block
  * size with a free slot.  Under ASan/TSan (whose allocator serves the blocks)
@@ -138,7 +172,12 @@
  * Leaks.  With detect_leaks, stop lists the sampled blocks still live
  * (address, size, time since start, thread, and with capture_stacks the call
  * stack, symbolised with dladdr at report time), at most max_leak_records of
- * them (0 = all); leak_count and leaked_bytes cover all of them.
+ * them (0 = all); leak_count and leaked_bytes cover all of them.  Finding
+ * them reads the side table up to the highest arena address the run's
+ * sampled blocks used (32 bytes per 8 bytes of arena; measured for a run
+ * whose blocks spanned 400 MiB of it: 0.1 s with 64-byte blocks, 0.35 s
+ * with 4 KiB ones, whose entries leave most of the table untouched) and the
+ * index.
  *
  * Threads.  Any thread may allocate and free while a profiler runs.  The
  * control functions (create, start, stop, snapshot, report, reset, exports,
@@ -275,9 +314,10 @@ typedef struct {
 	uint64_t free_count;
 	uint64_t alloc_bytes;
 	uint64_t free_bytes;
-	/* alloc_bytes - free_bytes, 0 if negative.  Every block of the run is
-	 * indexed with its requested size, so its free counts that size whether
-	 * it was sized or not: 0 once every block of the run is freed. */
+	/* alloc_bytes - free_bytes, 0 if negative.  Every sampled block of the
+	 * run is kept with its requested size (Sampled blocks), so its free
+	 * counts that size whether it was sized or not: 0 once every block of
+	 * the run is freed. */
 	uint64_t current_allocated;
 	uint64_t peak_allocated;
 	double peak_time;           /* seconds since start */
@@ -331,7 +371,10 @@ typedef struct {
 	/* sampling */
 	double sample_rate;
 	uint64_t sampled_allocs, sampled_frees;
-	uint64_t untracked_samples; /* sampled but not indexed (index full, address above 2^48) */
+	uint64_t untracked_samples; /* sampled but not kept (index full, address above 2^48) */
+	/* sampled blocks kept in the address index instead of the profiler's
+	 * arena (see Sampled blocks): as exact, only slower */
+	uint64_t indexed_samples;
 
 	/* recommendations derived from the figures, recommendation_count strings */
 	size_t recommendation_count;
