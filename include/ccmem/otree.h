@@ -60,9 +60,11 @@
  * IBR: every node is dereferenced only after it was read out of a node that
  * was linked at the time (a clean edge proves its holder linked), or after
  * the last clean edge above it was re-read unchanged (bst.h's rule); scans
- * keep the nodes they will return to (pending subtrees) and follow a
- * pending node's edge only when it reads clean, searching again from the
- * root otherwise.
+ * keep the nodes they will return to (pending subtrees) and trust a pending
+ * node's subtree only when its edge reads clean, and the same, before and
+ * after the walk reaches the leaf below it (so the node stayed linked and
+ * its subtree's keys stayed beyond it), searching again from the root
+ * otherwise.
  *
  * Linearisation points: insert -> 1, the CAS that links the new leaf;
  * insert -> 0, the read of the present leaf's unmarked value word; remove
