@@ -278,6 +278,8 @@ static ot_node_t *ot_sentinel(ds_ctx_t *ctx, const cc_omap_ops_t *ops, int rank,
 		n->key = NULL;
 		n->ops = ops;
 		n->val = NULL;
+		n->sum = 0;
+		n->cls = 0; /* ranks decide: never a summary */
 		n->child[0] = l;
 		n->child[1] = r;
 		n->leaf = l == NULL;
@@ -323,15 +325,10 @@ cc_otree_t *DS_FN(cc_otree_create)(ds_ctx_t *ctx, const cc_omap_ops_t *ops)
 	return m;
 }
 
-static inline ot_probe_t ot_key_probe(const void *key)
-{
-	return (ot_probe_t){key, OT_REAL, true};
-}
-
 int DS_FN(cc_otree_lookup)(cc_otree_t *m, ds_ctx_t *ctx, const void *key, void **value_out, bool *cmp_failed)
 {
 	bool failed = false;
-	ot_probe_t p = ot_key_probe(key);
+	ot_probe_t p = ot_key_probe(m, key, true);
 	ot_seek_t s;
 	ds_begin(ctx);
 	int c = 1;
@@ -356,7 +353,7 @@ int DS_FN(cc_otree_lookup)(cc_otree_t *m, ds_ctx_t *ctx, const void *key, void *
  * with its own reference when the map has acquire: released at once if it
  * held another key's (never published: ours to drop), acquired inside the
  * operation, while the key's leaf or the caller keeps the key alive. */
-static void ot_route_by(const cc_otree_t *m, ot_node_t *ni, void *key, int rank)
+static void ot_route_by(const cc_otree_t *m, ot_node_t *ni, void *key, uint64_t sum, uint16_t cls, int rank)
 {
 	if (ni->held && (ni->key != key || rank != OT_REAL)) {
 		if (m->ops->release != NULL)
@@ -368,13 +365,15 @@ static void ot_route_by(const cc_otree_t *m, ot_node_t *ni, void *key, int rank)
 		ni->held = 1;
 	}
 	ni->key = rank == OT_REAL ? key : NULL;
+	ni->sum = sum;
+	ni->cls = rank == OT_REAL ? cls : 0;
 	ni->rank = (uint8_t)rank;
 }
 
 int DS_FN(cc_otree_insert)(cc_otree_t *m, ds_ctx_t *ctx, void *key, void *value, void **existing, bool *cmp_failed)
 {
 	bool failed = false;
-	ot_probe_t p = ot_key_probe(key);
+	ot_probe_t p = ot_key_probe(m, key, true);
 	ot_seek_t s;
 	ot_node_t *nl = NULL, *ni = NULL;
 	ot_cell_t *cell = NULL;
@@ -418,6 +417,8 @@ int DS_FN(cc_otree_insert)(cc_otree_t *m, ds_ctx_t *ctx, void *key, void *value,
 			cell->ops = m->ops;
 			cell->value = value;
 			nl->key = key;
+			nl->sum = p.sum;
+			nl->cls = p.cls;
 			nl->ops = m->ops;
 			nl->val = cell;
 			nl->child[0] = nl->child[1] = NULL;
@@ -425,6 +426,8 @@ int DS_FN(cc_otree_insert)(cc_otree_t *m, ds_ctx_t *ctx, void *key, void *value,
 			nl->rank = OT_REAL;
 			nl->held = 1; /* the caller's reference, taken at the link */
 			ni->key = NULL;
+			ni->sum = 0;
+			ni->cls = 0;
 			ni->ops = m->ops;
 			ni->val = NULL;
 			ni->leaf = 0;
@@ -434,11 +437,11 @@ int DS_FN(cc_otree_insert)(cc_otree_t *m, ds_ctx_t *ctx, void *key, void *value,
 		/* not yet published: plain stores; the CAS below releases them.  The
 		 * new internal node routes by the larger of the two keys. */
 		if (c > 0) {
-			ot_route_by(m, ni, leaf->key, leaf->rank);
+			ot_route_by(m, ni, leaf->key, leaf->sum, leaf->cls, leaf->rank);
 			ni->child[0] = nl;
 			ni->child[1] = leaf;
 		} else {
-			ot_route_by(m, ni, key, OT_REAL);
+			ot_route_by(m, ni, key, p.sum, p.cls, OT_REAL);
 			ni->child[0] = leaf;
 			ni->child[1] = nl;
 		}
@@ -484,7 +487,7 @@ static int ot_replace(cc_otree_t *m, ds_ctx_t *ctx, const void *key, bool condit
                       void **old, bool *cmp_failed)
 {
 	bool failed = false;
-	ot_probe_t p = ot_key_probe(key);
+	ot_probe_t p = ot_key_probe(m, key, true);
 	ot_seek_t s;
 	ot_cell_t *fresh = NULL;
 	ds_begin(ctx);
@@ -548,7 +551,7 @@ int DS_FN(cc_otree_remove)(cc_otree_t *m, ds_ctx_t *ctx, const void *key, void *
                            bool *cmp_failed)
 {
 	bool failed = false;
-	ot_probe_t p = ot_key_probe(key);
+	ot_probe_t p = ot_key_probe(m, key, true);
 	ot_seek_t s;
 	ds_begin(ctx);
 	int c = 1;

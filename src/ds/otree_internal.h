@@ -38,12 +38,14 @@ typedef struct ot_cell {
 	void *value;              /* immutable */
 } ot_cell_t;
 
-/* One type for leaves and internal nodes (48 bytes). */
+/* One type for leaves and internal nodes (56 bytes). */
 typedef struct ot_node {
 	void *key;                /* real keys; immutable once published */
 	const cc_omap_ops_t *ops; /* for the fini */
 	ot_cell_t *val;           /* real leaves: the value cell, low bit set once removed; else NULL */
 	void *child[2];           /* ot_node_t * | OT_FLAG | OT_TAG; [0] left, [1] right; NULL in leaves */
+	uint64_t sum;             /* ops->summarize(key) of a real key, with key; meaningful when cls != 0 */
+	uint16_t cls;             /* its class; 0: no summary (compare every time) */
 	uint8_t leaf;             /* immutable */
 	uint8_t rank;             /* OT_REAL or OT_INF0..2; immutable once published */
 	uint8_t held;             /* the node holds a reference to key: its fini releases it */
@@ -63,7 +65,33 @@ typedef struct ot_probe {
 	const void *key;
 	int rank;
 	bool tie_right;
+	uint64_t sum; /* key's summary (ops->summarize), meaningful when cls != 0 */
+	uint16_t cls;
 } ot_probe_t;
+
+/* A probe for a real key, with its summary (class 0 without summarize). */
+static inline ot_probe_t ot_key_probe(const cc_otree_t *m, const void *key, bool tie_right)
+{
+	ot_probe_t p = {key, OT_REAL, tie_right, 0, 0};
+	if (m->ops->summarize != NULL)
+		p.sum = m->ops->summarize(m->ops->arg, key, &p.cls);
+	return p;
+}
+
+/* The probe for a real node's own key: its stored summary. */
+static inline ot_probe_t ot_node_probe(const ot_node_t *n, bool tie_right)
+{
+	return (ot_probe_t){n->key, OT_REAL, tie_right, n->sum, n->cls};
+}
+
+/* Summaries of one class that differ order two real keys without a call
+ * (and without loading either key): 0 when they decide nothing. */
+static inline int ot_sum_order(const ot_node_t *n, const ot_probe_t *p)
+{
+	if (n->cls != 0 && n->cls == p->cls && n->sum != p->sum)
+		return n->sum < p->sum ? -1 : 1;
+	return 0;
+}
 
 /* A search's record (Natarajan-Mittal's, with the directions taken, so the
  * clean-up needs no comparison): ancestor -> successor is the last edge
@@ -116,7 +144,10 @@ static inline int ot_node_cmp(const cc_otree_t *m, const ot_node_t *n, const ot_
 {
 	if (n->rank != OT_REAL || p->rank != OT_REAL)
 		return (int)n->rank - p->rank;
-	int c = ot_cmp(m, n->key, p->key, failed);
+	int c = ot_sum_order(n, p);
+	if (c != 0)
+		return c;
+	c = ot_cmp(m, n->key, p->key, failed);
 	if (c == 0) {
 		s->eq = n->key;
 		s->eq_seen = true;
@@ -132,7 +163,8 @@ static inline int ot_leaf_cmp(const cc_otree_t *m, const ot_node_t *leaf, const 
 		return (int)leaf->rank - p->rank;
 	if (s->eq_seen && s->eq == leaf->key)
 		return 0; /* the very key an internal node on the path compared equal */
-	return ot_cmp(m, leaf->key, p->key, failed);
+	int c = ot_sum_order(leaf, p);
+	return c != 0 ? c : ot_cmp(m, leaf->key, p->key, failed);
 }
 
 /* The value cell of a real leaf reached by a search, or NULL when removed.

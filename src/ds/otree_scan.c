@@ -81,11 +81,11 @@ int DS_FN(cc_otree_scan)(cc_otree_t *m, ds_ctx_t *ctx, const void *key, cc_omap_
 	/* the first search: FIRST goes below every key, LAST just below inf0;
 	 * on an equal key LT goes left (to the keys below it), the others right
 	 * (GE, LE: to the key itself; GT: to it, then on) */
-	ot_probe_t p = {key, OT_REAL, mode != CC_OMAP_LT};
-	if (mode == CC_OMAP_FIRST)
-		p = (ot_probe_t){NULL, OT_BELOW, false};
-	else if (mode == CC_OMAP_LAST)
-		p = (ot_probe_t){NULL, OT_INF0, false};
+	ot_probe_t p = {NULL, OT_BELOW, false, 0, 0};
+	if (mode == CC_OMAP_LAST)
+		p.rank = OT_INF0;
+	else if (mode != CC_OMAP_FIRST)
+		p = ot_key_probe(m, key, mode != CC_OMAP_LT);
 	bool bounded = mode != CC_OMAP_FIRST && mode != CC_OMAP_LAST; /* the first leaf is compared */
 	cc_omap_seek_t bound = mode;
 	ot_stack_t st;
@@ -156,7 +156,7 @@ int DS_FN(cc_otree_scan)(cc_otree_t *m, ds_ctx_t *ctx, const void *key, cc_omap_
 		 * visited (its node, and so its key, stays allocated during the
 		 * operation); with none visited, for the same position */
 		if (last != NULL) {
-			p = (ot_probe_t){last->key, OT_REAL, asc};
+			p = ot_node_probe(last, asc);
 			bound = asc ? CC_OMAP_GT : CC_OMAP_LT;
 			bounded = true;
 		}
