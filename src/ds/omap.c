@@ -585,9 +585,9 @@ static int om_scan(ds_ctx_t *ctx, om_node_t *pred, om_node_t *curr, om_node_t **
 	return 0;
 }
 
-/* The last node of the list, walked without the comparator: 1 with *node,
- * 0 when empty, -1 after cutting a removed node (start again). */
-static int om_last(cc_omap_t *m, ds_ctx_t *ctx, om_node_t **node)
+/* For LAST: each level's last node (comparator-free).  0, or -1 after
+ * cutting a removed node (start again). */
+static int om_path_end(cc_omap_t *m, ds_ctx_t *ctx, om_path_t *path)
 {
 	om_node_t *pred = m->head;
 	for (int lvl = OM_MAX - 1; lvl >= 0; lvl--) {
@@ -603,9 +603,21 @@ static int om_last(cc_omap_t *m, ds_ctx_t *ctx, om_node_t **node)
 			pred = curr;
 			curr = next;
 		}
+		path->pred[lvl] = pred;
+		path->succ[lvl] = NULL;
 	}
-	*node = pred;
-	return pred != m->head;
+	return 0;
+}
+
+/* The last node of the list, walked without the comparator: 1 with *node,
+ * 0 when empty, -1 after cutting a removed node (start again). */
+static int om_last(cc_omap_t *m, ds_ctx_t *ctx, om_node_t **node)
+{
+	om_path_t path;
+	if (om_path_end(m, ctx, &path) < 0)
+		return -1;
+	*node = path.pred[0];
+	return *node != m->head;
 }
 
 int DS_FN(cc_omap_seek)(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_seek_t mode, void **key_out,
@@ -752,30 +764,6 @@ static size_t om_scan_up(cc_omap_t *m, ds_ctx_t *ctx, const void *key, cc_omap_s
 			first = false;
 		}
 	}
-}
-
-/* For LAST: each level's last node (comparator-free).  0, or -1 after
- * cutting a removed node (start again). */
-static int om_path_end(cc_omap_t *m, ds_ctx_t *ctx, om_path_t *path)
-{
-	om_node_t *pred = m->head;
-	for (int lvl = OM_MAX - 1; lvl >= 0; lvl--) {
-		om_node_t *curr = ds_protect(ctx, &pred->next[lvl]);
-		if (om_marked(curr))
-			return -1;
-		while (curr != NULL) {
-			om_node_t *next = ds_protect(ctx, &curr->next[lvl]);
-			if (om_marked(next)) {
-				om_cut(pred, curr, om_unmark(next), lvl);
-				return -1;
-			}
-			pred = curr;
-			curr = next;
-		}
-		path->pred[lvl] = pred;
-		path->succ[lvl] = NULL;
-	}
-	return 0;
 }
 
 /* Reverses a[i..j). */
