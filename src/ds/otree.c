@@ -325,15 +325,23 @@ cc_otree_t *DS_FN(cc_otree_create)(ds_ctx_t *ctx, const cc_omap_ops_t *ops)
 	return m;
 }
 
+/* The search for p's key and the order of the leaf it ends at against it
+ * (0: the key's leaf; 1 also when a comparison failed, *failed set).
+ * Inside an operation. */
+static int ot_locate(const cc_otree_t *m, ds_ctx_t *ctx, const ot_probe_t *p, ot_seek_t *s, bool *failed)
+{
+	if (ot_seek(m, ctx, p, s, NULL, failed) != OT_DONE)
+		return 1;
+	return ot_leaf_cmp(m, s->leaf, p, s, failed);
+}
+
 int DS_FN(cc_otree_lookup)(cc_otree_t *m, ds_ctx_t *ctx, const void *key, void **value_out, bool *cmp_failed)
 {
 	bool failed = false;
 	ot_probe_t p = ot_key_probe(m, key, true);
 	ot_seek_t s;
 	ds_begin(ctx);
-	int c = 1;
-	if (ot_seek(m, ctx, &p, &s, NULL, &failed) == OT_DONE)
-		c = ot_leaf_cmp(m, s.leaf, &p, &s, &failed);
+	int c = ot_locate(m, ctx, &p, &s, &failed);
 	if (failed) {
 		ds_end(ctx);
 		return ot_canceled(cmp_failed);
@@ -491,9 +499,7 @@ static int ot_replace(cc_otree_t *m, ds_ctx_t *ctx, const void *key, bool condit
 	ot_seek_t s;
 	ot_cell_t *fresh = NULL;
 	ds_begin(ctx);
-	int c = 1;
-	if (ot_seek(m, ctx, &p, &s, NULL, &failed) == OT_DONE)
-		c = ot_leaf_cmp(m, s.leaf, &p, &s, &failed);
+	int c = ot_locate(m, ctx, &p, &s, &failed);
 	if (failed) {
 		ds_end(ctx);
 		return ot_canceled(cmp_failed);
@@ -554,9 +560,7 @@ int DS_FN(cc_otree_remove)(cc_otree_t *m, ds_ctx_t *ctx, const void *key, void *
 	ot_probe_t p = ot_key_probe(m, key, true);
 	ot_seek_t s;
 	ds_begin(ctx);
-	int c = 1;
-	if (ot_seek(m, ctx, &p, &s, NULL, &failed) == OT_DONE)
-		c = ot_leaf_cmp(m, s.leaf, &p, &s, &failed);
+	int c = ot_locate(m, ctx, &p, &s, &failed);
 	if (failed) {
 		ds_end(ctx);
 		return ot_canceled(cmp_failed);
