@@ -196,6 +196,18 @@ static void boxes_free(boxes_t *bs)
 	free(bs->v);
 }
 
+/* The end of a single-threaded test: the map destroyed, the domain with
+ * it (which frees everything), then every box balanced and the glue too. */
+static void destroy_and_balance(map_t *m, smr_context_t *c, smr_domain_t *d, boxes_t *bs)
+{
+	MAP(destroy)(m, c);
+	smr_thread_unregister(c);
+	smr_domain_destroy(d);
+	assert_balanced(bs->v, bs->n);
+	boxes_free(bs);
+	cct_assert_glue_balanced();
+}
+
 static void assert_check(map_t *m, smr_context_t *c, size_t count)
 {
 	size_t n = 12345;
@@ -463,13 +475,8 @@ START_TEST(sequential_matches_model)
 		ck_assert_int_eq(MAP(remove)(m, c, probe, NULL, NULL, NULL), 1);
 	}
 	assert_check(m, c, RANGE / 2);
-	MAP(destroy)(m, c); /* the rest released by the domain */
 	MAP(destroy)(NULL, c);
-	smr_thread_unregister(c);
-	smr_domain_destroy(d);
-	assert_balanced(bs.v, bs.n);
-	boxes_free(&bs);
-	cct_assert_glue_balanced();
+	destroy_and_balance(m, c, d, &bs); /* the rest released by the domain */
 }
 END_TEST
 
@@ -677,12 +684,7 @@ START_TEST(comparator_failure_at_every_call)
 	 * a CAS lost to another thread (concurrent_failing_comparator covers
 	 * those paths: short towers, the remover's walk). */
 	ck_assert_uint_eq(late_insert + late_remove, 0);
-	MAP(destroy)(m, c);
-	smr_thread_unregister(c);
-	smr_domain_destroy(d);
-	assert_balanced(bs.v, bs.n);
-	boxes_free(&bs);
-	cct_assert_glue_balanced();
+	destroy_and_balance(m, c, d, &bs);
 }
 END_TEST
 
@@ -785,12 +787,7 @@ START_TEST(inconsistent_comparator_stays_safe)
 		}
 	}
 	cc_atomic_store_relaxed_u64(&g_random, 0);
-	MAP(destroy)(m, c);
-	smr_thread_unregister(c);
-	smr_domain_destroy(d);
-	assert_balanced(bs.v, bs.n);
-	boxes_free(&bs);
-	cct_assert_glue_balanced();
+	destroy_and_balance(m, c, d, &bs);
 }
 END_TEST
 
@@ -991,12 +988,7 @@ START_TEST(lookups_answer_from_the_index)
 	ck_assert_int_eq(MAP(remove)(m, c, &probe, NULL, NULL, NULL), 1);
 	ck_assert_int_eq(MAP(lookup)(m, c, &probe, NULL, NULL), 0);
 	assert_check(m, c, N - 1);
-	MAP(destroy)(m, c);
-	smr_thread_unregister(c);
-	smr_domain_destroy(d);
-	assert_balanced(bs.v, bs.n);
-	boxes_free(&bs);
-	cct_assert_glue_balanced();
+	destroy_and_balance(m, c, d, &bs);
 }
 END_TEST
 #endif
