@@ -80,6 +80,14 @@ CC__HOOK_TEXT void *cc__alloc_sampled_slow(size_t size, size_t align, bool zero,
 	return sampled_unhooked(size, align, zero, counted);
 }
 
+/* The inline path's allocation that mimalloc failed (ccmem/alloc.h). */
+void *cc__prof_alloc_failed(void)
+{
+	cc__tls_prof.word++; /* not an allocation: do not count it */
+	errno = ENOMEM;
+	return NULL;
+}
+
 /* Debug fill and statistics of a fresh block (foreign: not mimalloc's). */
 static void account(void *p, bool zero, size_t counted, uint32_t mode, bool foreign)
 {

@@ -108,11 +108,11 @@ bool smr_block_drain(smr_context_t *freer, smr_block_t *b, size_t *budget, size_
 	uint32_t n = b->count;
 	uint32_t take = *budget < n ? (uint32_t)*budget : n;
 	smr_entry_t *e = &b->e[n], *stop = e - take;
-	if (CC_LIKELY(cc__gate() != 0)) {
-		/* The glue's plain mode: its inline path is mi_free (the size only
-		 * feeds statistics).  The gate is read once for the batch, as any
-		 * reader of it may lag (alloc.h: every path frees correctly in every
-		 * mode the gate can lag behind). */
+	if (CC_LIKELY(cc__free_from() == 0)) {
+		/* The glue's plain mode: its inline free is mi_free for every block
+		 * (the size only feeds statistics).  The free bound is read once for
+		 * the batch, as any reader of it may lag (alloc.h: every path frees
+		 * correctly in every mode the bound can lag behind). */
 		if (!b->fini_any) {
 			while (e != stop)
 				mi_free((--e)->hdr);

@@ -20,7 +20,8 @@ uint32_t cc__alloc_stats_fast = 0;
 /* The profiler's inline path (ccmem/alloc.h): off (UINT64_MAX) until a
  * profiler runs in the plain mode. */
 uint64_t cc__alloc_prof_key = UINT64_MAX;
-uint64_t cc__alloc_prof_inline_from = UINT64_MAX;
+/* Every free out of line (UINT64_MAX) until the environment has been read. */
+uint64_t cc__alloc_free_from = UINT64_MAX;
 static uint64_t g_prof_gen;         /* the running profiler's run, 0: none; under g_lock */
 static uint64_t g_prof_inline_from; /* its inline free bound (UINT64_MAX: none); under g_lock */
 static uint32_t g_ready;         /* 1 once config_init has run (release) */
@@ -122,7 +123,11 @@ static void mode_store_locked(uint32_t mode)
 	cc_atomic_store_relaxed_u64(&cc__alloc_gate, mode == 0 ? CC__GATE_OPEN : 0);
 	/* Statistics alone (mimalloc backend, nothing foreign) may count inline. */
 	cc_atomic_store_relaxed_u32(&cc__alloc_stats_fast, mode == CC_MODE_STATS);
-	/* The profiler alone may count inline (mimalloc backend, nothing else).
+	/* The free bound follows the gate in the plain mode (0: every free is
+	 * mi_free inline) and is UINT64_MAX in every other mode but the
+	 * profiler's, in particular once CC_MODE_FOREIGN is set (the same
+	 * argument as the gate's).
+	 * The profiler alone may count inline (mimalloc backend, nothing else).
 	 * Both relaxed, like the gate: each is one word, and a free that reads
 	 * a stale bound still frees correctly.  A sampled block of the run lies
 	 * below every bound the run publishes (the profiler's arena); a block
@@ -132,8 +137,9 @@ static void mode_store_locked(uint32_t mode)
 	 * (UINT64_MAX once the mode changes: every free then leaves the inline
 	 * path). */
 	bool prof = mode == CC_MODE_PROFILER && g_prof_gen != 0;
-	cc_atomic_store_relaxed_u64(&cc__alloc_prof_inline_from, prof ? g_prof_inline_from : UINT64_MAX);
-	/* (g_prof_inline_from is CC__PROF_ALL, never UINT64_MAX, while a run is on) */
+	cc_atomic_store_relaxed_u64(&cc__alloc_free_from, mode == 0 ? 0 : prof ? g_prof_inline_from : UINT64_MAX);
+	/* (g_prof_inline_from is CC__PROF_ALL, never UINT64_MAX, while a run is on:
+	 * UINT64_MAX means "no inline free" to the glue) */
 	cc_atomic_store_relaxed_u64(&cc__alloc_prof_key,
 	                            prof ? (g_prof_gen & ((uint64_t)-1 >> CC__PROF_CD_BITS)) << CC__PROF_CD_BITS : UINT64_MAX);
 }

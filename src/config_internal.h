@@ -55,16 +55,16 @@ void cc__config_update_mode(uint32_t set, uint32_t clear);
 
 /* A profiler run starts (gen != 0: sets CC_MODE_PROFILER) or ends (gen 0:
  * clears it).  While the mode is exactly CC_MODE_PROFILER the inline paths
- * publish gen as cc__alloc_prof_key and inline_from as
- * cc__alloc_prof_inline_from (ccmem/alloc.h: frees of blocks below it go to
- * the hooks; UINT64_MAX or CC__PROF_ALL: every free does); in every other
- * mode cc__alloc_prof_inline_from is UINT64_MAX.  Serialised by the config
- * mutex. */
+ * publish gen as cc__alloc_prof_key and inline_from as the free bound
+ * cc__alloc_free_from (ccmem/alloc.h: frees of blocks below it go to the
+ * hooks; UINT64_MAX or CC__PROF_ALL: every free does); in the plain mode the
+ * free bound is 0 and in every other mode UINT64_MAX.  Serialised by the
+ * config mutex. */
 void cc__config_set_profiler(uint64_t gen, uint64_t inline_from);
 
 /* Run gen (the running one, else nothing happens) can no longer tell its
  * sampled blocks by address: from now on every free of the run leaves the
- * inline path (cc__alloc_prof_inline_from = CC__PROF_ALL until the run ends).
+ * inline path (cc__alloc_free_from = CC__PROF_ALL until the run ends).
  * Returns once the store is done, so a block the caller allocates after it is
  * freed out of line by whoever the caller hands it to.  Takes the config
  * mutex. */

@@ -866,7 +866,12 @@ END_TEST
 START_TEST(peak_is_kept_and_gate_reopens)
 {
 	cc_profiler_t *p = make(1.0, false, false, false);
+	bool plain = cc_config_backend() == CC_BACKEND_MIMALLOC && !cc_alloc_stats_enabled();
 	ck_assert_int_eq(cc_profiler_start(p), 0);
+	/* while it runs, no free takes the plain mode's inline path: at p = 1
+	 * every free goes to the hooks (CC__PROF_ALL), in any other mode out of
+	 * line (UINT64_MAX) */
+	ck_assert_uint_ge(cc_atomic_load_relaxed_u64(&cc__alloc_free_from), CC__PROF_ALL);
 	enum { M = 256 };
 	static void *b[M];
 	for (int i = 0; i < M; i++)
@@ -882,8 +887,11 @@ START_TEST(peak_is_kept_and_gate_reopens)
 	/* after stop the glue leaves profiling: allocations are no longer counted */
 	cc_free(cc_alloc(64), 64);
 	ck_assert_uint_eq(cc_profiler_report(p)->alloc_count, M);
-	if (cc_config_backend() == CC_BACKEND_MIMALLOC && !cc_alloc_stats_enabled())
-		ck_assert_uint_eq(cc_atomic_load_relaxed_u64(&cc__alloc_gate), CC__GATE_OPEN);
+	uint64_t gate = cc_atomic_load_relaxed_u64(&cc__alloc_gate);
+	if (plain)
+		ck_assert_uint_eq(gate, CC__GATE_OPEN);
+	/* outside a run the free bound follows the gate: every free inline, or none */
+	ck_assert_uint_eq(cc_atomic_load_relaxed_u64(&cc__alloc_free_from), gate == CC__GATE_OPEN ? 0 : UINT64_MAX);
 	cc_profiler_destroy(p);
 }
 END_TEST

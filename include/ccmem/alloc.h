@@ -8,7 +8,8 @@
  * Cost.  The functions are static inline.  While the glue runs in its plain
  * mode (backend mimalloc, statistics off, no debug fill, no profiler), a
  * cc_alloc/cc_free pair is a mi_malloc/mi_free pair plus one relaxed load of a
- * global gate and one predictable branch each.  In every other mode the call
+ * global word (the allocation gate, the free bound) and one predictable
+ * branch each.  In every other mode the call
  * goes to an out-of-line path in the library, which validates, dispatches to
  * the backend and counts; the exceptions are statistics on with the
  * mimalloc backend, counted inline into the thread's own record (three or
@@ -153,6 +154,14 @@ size_t cc_alloc_usable_size(const void *ptr);
 #define CC__GATE_OPEN ((uint64_t)PTRDIFF_MAX)
 extern uint64_t cc__alloc_gate;
 
+/* The free bound: a free of a block at or above this address is mi_free
+ * inline.  0 in the plain mode (every block, NULL included); while the mode
+ * is exactly "profiler", the run's bound (the end of the profiler's arena of
+ * sampled blocks, or CC__PROF_ALL); UINT64_MAX in every other mode (every
+ * free goes out of line).  One word, so the plain mode and the profiler's
+ * inline free cost the same load, compare and branch. */
+extern uint64_t cc__alloc_free_from;
+
 void *cc__alloc_slow(size_t size);
 void *cc__calloc_slow(size_t count, size_t size);
 void *cc__alloc_aligned_slow(size_t size, size_t alignment);
@@ -169,6 +178,14 @@ static inline uint64_t cc__gate(void)
 	/* relaxed: the gate only chooses a path; every path frees correctly in
 	 * every mode the gate can lag behind (src/config_internal.h). */
 	return cc_atomic_load_relaxed_u64(&cc__alloc_gate);
+}
+
+static inline uint64_t cc__free_from(void)
+{
+	/* relaxed: one word that only chooses a path, like the gate (src/config.c
+	 * says why a stale value never sends a sampled block of a run, or a block
+	 * of another backend, to mi_free). */
+	return cc_atomic_load_relaxed_u64(&cc__alloc_free_from);
 }
 
 static inline bool cc__align_ok(size_t alignment)
@@ -251,11 +268,11 @@ static inline void *cc__stats_counted(struct cc__tstats *t, void *p, size_t coun
  * decrements the thread's countdown to its next sampled allocation (geometric
  * gaps, so each is sampled with probability sample_rate) and only the sampled
  * one goes out of line.  A free stays inline unless the block lies below
- * cc__alloc_prof_inline_from: the profiler keeps its sampled blocks in an
- * arena of its own placed below the rest of the heap, so one compare tells
- * them apart (UINT64_MAX while every free must be seen: sample_rate 1, or a
- * run that keeps some sampled blocks elsewhere).  No shared write on the
- * unsampled path: the countdown is the thread's own. */
+ * the free bound (cc__alloc_free_from): the profiler keeps its sampled blocks
+ * in an arena of its own placed below the rest of the heap, so the plain
+ * mode's one compare tells them apart (CC__PROF_ALL while every free must be
+ * seen: sample_rate 1, or a run that keeps some sampled blocks elsewhere).
+ * No shared write on the unsampled path: the countdown is the thread's own. */
 
 /* The thread's countdown and the run it belongs to.  Owner only.
  * word = (run mod 2^40) << 24 | c, where c (1 .. 2^24 - 1) is the number of
@@ -276,12 +293,10 @@ extern _Thread_local struct cc__tprof cc__tls_prof __attribute__((tls_model("ini
  * checks both. */
 extern uint64_t cc__alloc_prof_key;
 
-/* While the mode is exactly "profiler": frees of blocks at or above this
- * address stay inline, the others go straight to the hooks
- * (cc__free_hooked; CC__PROF_ALL: every free does).  UINT64_MAX otherwise
- * (then every free that reaches this test takes the next mode's path). */
+/* While the mode is exactly "profiler", cc__alloc_free_from (below) is the
+ * run's inline bound: blocks below it go straight to the hooks
+ * (cc__free_hooked); CC__PROF_ALL sends every free there. */
 #define CC__PROF_ALL (UINT64_MAX - 1)
-extern uint64_t cc__alloc_prof_inline_from;
 
 /* A free of the mode "profiler" that the inline bound sends to the hooks
  * (alloc/glue.c).  NULL does nothing. */
@@ -300,21 +315,20 @@ static inline uint64_t cc__prof_key(void)
 	return cc_atomic_load_relaxed_u64(&cc__alloc_prof_key);
 }
 
+/* An inline allocation of the mode "profiler" that mimalloc failed: gives
+ * the countdown its allocation back (not an allocation: not counted) and
+ * sets errno to ENOMEM; returns NULL (alloc/glue.c). */
+void *cc__prof_alloc_failed(void) __attribute__((cold));
+
 static inline void *cc__prof_done(void *p)
 {
-	if (CC_UNLIKELY(p == NULL)) {
-		cc__tls_prof.word++; /* not an allocation: do not count it */
-		errno = ENOMEM;
-	}
+	/* out of line, so that the common path keeps no thread-local address
+	 * live across the allocator call */
+	if (CC_UNLIKELY(p == NULL))
+		return cc__prof_alloc_failed();
 	return p;
 }
 
-static inline uint64_t cc__prof_bound(void)
-{
-	/* relaxed: one word that only chooses a path (src/config.c says why a
-	 * stale value never sends a sampled block of the run to mi_free). */
-	return cc_atomic_load_relaxed_u64(&cc__alloc_prof_inline_from);
-}
 
 #define CC__PROF_ALLOC(ok, expr, size, align, zero, counted)                                           \
 	do {                                                                                               \
@@ -328,14 +342,11 @@ static inline uint64_t cc__prof_bound(void)
 				return cc__alloc_sampled_slow((size), (align), (zero), (counted));                     \
 		}                                                                                              \
 	} while (0)
-#define CC__PROF_FREE(ptr, size, sized)                                                                \
+/* A free below the free bound `b`: the profiler's hooks take it unless the
+ * mode is neither plain nor "profiler" (b == UINT64_MAX). */
+#define CC__PROF_FREE(b, ptr, size, sized)                                                             \
 	do {                                                                                               \
-		uint64_t b_ = cc__prof_bound();                                                                \
-		if ((uint64_t)(uintptr_t)(ptr) >= b_) {                                                        \
-			mi_free(ptr);                                                                              \
-			return;                                                                                    \
-		}                                                                                              \
-		if (b_ != UINT64_MAX) {                                                                        \
+		if ((b) != UINT64_MAX) {                                                                       \
 			cc__free_hooked((ptr), (size), (sized));                                                   \
 			return;                                                                                    \
 		}                                                                                              \
@@ -405,11 +416,12 @@ CC__ALWAYS_INLINE void *cc_alloc_node(size_t size)
  * that was asked for (used for statistics only).  NULL does nothing. */
 CC__ALWAYS_INLINE void cc_free(void *ptr, size_t size)
 {
-	if (CC_LIKELY(cc__gate() != 0)) {
+	uint64_t b = cc__free_from();
+	if (CC_LIKELY((uint64_t)(uintptr_t)ptr >= b)) {
 		mi_free(ptr);
 		return;
 	}
-	CC__PROF_FREE(ptr, size, true);
+	CC__PROF_FREE(b, ptr, size, true);
 	CC__STATS_FREE(ptr, size, true);
 	cc__free_slow(ptr, size, true);
 }
@@ -418,11 +430,12 @@ CC__ALWAYS_INLINE void cc_free(void *ptr, size_t size)
  * block's usable size; see above). */
 CC__ALWAYS_INLINE void cc_free_unsized(void *ptr)
 {
-	if (CC_LIKELY(cc__gate() != 0)) {
+	uint64_t b = cc__free_from();
+	if (CC_LIKELY((uint64_t)(uintptr_t)ptr >= b)) {
 		mi_free(ptr);
 		return;
 	}
-	CC__PROF_FREE(ptr, 0, false);
+	CC__PROF_FREE(b, ptr, 0, false);
 	CC__STATS_FREE(ptr, 0, false);
 	cc__free_slow(ptr, 0, false);
 }

@@ -18,7 +18,9 @@
  * word, which also holds the run it belongs to, and compares it with the
  * run's key (one thread-local load, subtract, compare and store; no atomic);
  * a free compares the block's address with the end of the profiler's arena
- * of sampled blocks (below) and goes out of line only for a block in it.
+ * of sampled blocks (below) and goes out of line only for a block in it:
+ * the same load, compare and branch as a free in the plain mode (the glue's
+ * free bound is 0 there and the arena's end here).
  * Only sampled events and the frees of sampled blocks leave the inline path;
  * they count into the thread's own record (single writer, relaxed
  * load/store) that snapshots merge.  At p = 1 every event is sampled and
@@ -27,14 +29,16 @@
  * which hands it to the profiler's hooks (alloc/hook.h), counted down the
  * same way.
  * Measured (bench_profiler, one thread; callgrind instructions per
- * alloc+free pair, gcc): pair 67 / 84 / 319, churn 147 / 166 / 400 for no
- * profiler / p = 0.01 / p = 1 with full tracking (before the arena: 67 / 94
- * / 503 and 147 / 175 / 591).  At p = 0.01 the inline checks cost 12-13
- * instructions a pair (the countdown's 6, the validity and NULL tests, one
- * compare per free, and the jumps to code laid out after the plain path)
- * and a sampled allocation and its free about 500 (the geometric draw,
- * timing both with the clock, the side-table entry, counters, histograms),
- * 5 a pair at one in a hundred.  At p = 1 every pair pays the hooks (about
+ * alloc+free pair, gcc): pair 67.5 / 81.7 / 316, churn 147.7 / 161.7 / 397
+ * for no profiler / p = 0.01 / p = 1 with full tracking (before the arena:
+ * 67 / 94 / 503 and 147 / 175 / 591).  At p = 0.01 the inline allocation
+ * costs about 8 instructions a pair more than the plain mode's (the
+ * countdown's load, subtract, key compare and store, the NULL test and the
+ * jumps to code laid out after the plain path; the free costs the plain
+ * mode's one compare) and a sampled allocation and its free about 560
+ * (callgrind: 325 and 235, with the geometric draw, timing both with the
+ * clock, the side-table entry, counters, histograms), 5.6 a pair at one in
+ * a hundred.  At p = 1 every pair pays the hooks (about
  * 135 instructions for the allocation and 70 for the free), the calls
  * through the glue and a quarter of a timed event (BENCHMARKS.md, "Profiler
  * overhead (issue 14)", has the breakdown); reading the clock costs
