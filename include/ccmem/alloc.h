@@ -293,7 +293,7 @@ extern _Thread_local struct cc__tprof cc__tls_prof __attribute__((tls_model("ini
  * checks both. */
 extern uint64_t cc__alloc_prof_key;
 
-/* While the mode is exactly "profiler", cc__alloc_free_from (below) is the
+/* While the mode is exactly "profiler", cc__alloc_free_from (above) is the
  * run's inline bound: blocks below it go straight to the hooks
  * (cc__free_hooked); CC__PROF_ALL sends every free there. */
 #define CC__PROF_ALL (UINT64_MAX - 1)
@@ -328,7 +328,6 @@ static inline void *cc__prof_done(void *p)
 		return cc__prof_alloc_failed();
 	return p;
 }
-
 
 #define CC__PROF_ALLOC(ok, expr, size, align, zero, counted)                                           \
 	do {                                                                                               \
