@@ -64,6 +64,22 @@ bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t 
 	const uint64_t *res = smr_local(ctx)->scratch;
 	if (nres == 0)
 		return smr_block_drain(ctx, b, budget, freed); /* no operation is open anywhere */
+	/* Without the births first: every entry was born no later than it was
+	 * retired, so its interval lies within [birth, max_retire] with birth <=
+	 * max_retire.  No reservation that began by max_retire: no entry is
+	 * covered.  One that began by then and has seen max_retire: every entry
+	 * is.  Either way the node headers are not read (at one thread, every
+	 * block a pass meets). */
+	bool began = false;
+	for (size_t i = 0; i < nres; i++) {
+		if (res[2 * i] <= b->max_retire) {
+			if (res[2 * i + 1] >= b->max_retire)
+				return false;
+			began = true;
+		}
+	}
+	if (!began)
+		return smr_block_drain(ctx, b, budget, freed);
 	if (b->min_birth > b->max_birth) {
 		/* births not gathered since the seal: from the nodes' headers */
 		uint64_t lo = UINT64_MAX, hi = 0;

@@ -162,6 +162,7 @@ smr_block_t *smr_block_get(smr_context_t *ctx);            /* pooled or fresh, N
 void smr_block_put(smr_context_t *ctx, smr_block_t *b);    /* back to the pool (or freed) */
 void smr_block_release(smr_domain_t *d, smr_block_t *b);   /* cc_free of the block itself */
 void smr_list_push(smr_list_t *l, smr_block_t *b);         /* append */
+void smr_list_push_head(smr_list_t *l, smr_block_t *b);    /* prepend (the pool: a stack) */
 smr_block_t *smr_list_pop(smr_list_t *l);                  /* oldest */
 void smr_list_splice(smr_list_t *dst, smr_list_t *src);    /* append all of src, O(1) */
 /* fini, then cc_free; the caller counts the frees with smr_count_freed. */

@@ -150,12 +150,19 @@ void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(
 	ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = e + 1;
 	/* single writer (this thread), read by smr_domain_stats */
 	cc_atomic_store_relaxed_u64(&ctx->cnt.retired, ctx->cnt.retired + 1);
-	if (b->count == b->cap) {
+	bool filled = b->count == b->cap;
+	if (filled)
+		file_sealed(ctx, smr_seal_current(ctx));
+	/* The periodic work before the next block is taken: a block it empties
+	 * goes on top of the pool (smr_block_put) and is the one taken below,
+	 * its lines still in this core's cache. */
+	if (--loc->tick == 0)
+		retire_tick(ctx, loc);
+	if (filled && loc->cur == NULL) {
 		/* This retire filled the block (the grant stops the inline path one
-		 * entry short of it): filed now, and the next block taken now, so
+		 * entry short of it): filed above, and the next block taken now, so
 		 * that the next retires stay inline.  No block (ENOMEM): the next
 		 * retire tries again, with a pass first. */
-		file_sealed(ctx, smr_seal_current(ctx));
 		smr_block_t *nb = smr_block_get(ctx);
 		if (nb != NULL) {
 			loc->cur = nb;
@@ -163,8 +170,6 @@ void smr__retire_slow(smr_context_t *ctx, void *node, size_t size, void (*fini)(
 			ctx->priv.rcur = ctx->priv.rlimit = loc->rbase = nb->e;
 		}
 	}
-	if (--loc->tick == 0)
-		retire_tick(ctx, loc);
 	retire_grant(ctx, loc);
 }
 
