@@ -120,6 +120,56 @@ static inline uint64_t usable_of(struct prec *r, const void *p, size_t size, siz
 	return cc__backend_usable_size(p, (mode & CC_MODE_FOREIGN) != 0);
 }
 
+/* Counts sampled allocation p (from the arena or not; `mi`: a mimalloc
+ * block) of run g for record r and keeps its data: the gap it ends, the
+ * thread's net bytes and high-water mark, usable size and size class (memo:
+ * the entry of usable_memo for the request, 0 when not at hand), then the
+ * side-table entry (arena) or the index. */
+static inline __attribute__((always_inline)) void sampled_count(struct prec *r, uint64_t g, void *p, size_t size,
+                                                                  size_t align, size_t counted, uint32_t mode,
+                                                                  uint32_t flags, bool mi, bool arena, uint64_t t0,
+                                                                  uint32_t memo)
+{
+	uint64_t gap = 1; /* p = 1: every gap is 1, the countdown stays at 1 */
+	if (flags & F_FILTER) {
+		gap = (uint64_t)r->gap;
+		r->gap = cc__pf_geometric(&r->rng, r->inv_log1mp);
+		cc__pf_arm(r, g, (uint64_t)r->gap);
+	}
+	uint64_t nalloc = rd(&r->k[K_ALLOC]) + gap;
+	cc_atomic_store_relaxed_u64(&r->k[K_ALLOC], nalloc);
+	/* this thread's own high-water mark (exact peak of a one-thread run at p = 1) */
+	uint64_t net = rd(&r->k[K_NET]) + counted;
+	cc_atomic_store_relaxed_u64(&r->k[K_NET], net);
+	if (CC_UNLIKELY((int64_t)net > (int64_t)rd(&r->k[K_NET_MAX]))) {
+		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX], net);
+		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX_AT], nalloc);
+	}
+	unsigned b;
+	uint64_t usable;
+	if (memo != 0) {
+		b = memo >> MEMO_CLASS_SHIFT;
+		usable = memo & ((1u << MEMO_CLASS_SHIFT) - 1);
+	} else {
+		usable = usable_of(r, p, size, align, counted, mode, mi, &b);
+	}
+	bump(&r->k[K_SAMP_USABLE], usable);
+	if (flags & F_SIZES) { /* the sampled count and bytes are the classes' sums */
+		bump(&r->size_cb[b][0], 1);
+		bump(&r->size_cb[b][1], counted);
+	} else {
+		bump(&r->k[K_ALLOC_BYTES], counted);
+		if (flags & F_FILTER) /* at p = 1 it is K_ALLOC */
+			bump(&r->k[K_SAMPLED_ALLOC], 1);
+	}
+	if (CC_LIKELY(arena)) {
+		uint32_t stack = (flags & F_STACKS) ? cc__pf_capture_stack(r) : 0;
+		cc__pf_arena_enter(r, p, g, counted, t0, stack, usable);
+	} else {
+		index_sample(r, g, p, counted, t0, usable);
+	}
+}
+
 static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r, uint64_t g, size_t size,
                                                                    size_t align, bool zero, size_t counted,
                                                                    uint32_t mode)
@@ -145,34 +195,8 @@ static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r,
 #endif
 	if (p == NULL && (p = plain_alloc(size, align, zero, counted, mode)) == NULL)
 		return NULL; /* no allocation: the countdown stays at its end, the next one is sampled */
-	uint64_t t1 = timing ? cc__pf_ticks() : t0;
-	uint64_t gap = 1; /* p = 1: every gap is 1, the countdown stays at 1 */
-	if (flags & F_FILTER) {
-		gap = (uint64_t)r->gap;
-		r->gap = cc__pf_geometric(&r->rng, r->inv_log1mp);
-		cc__pf_arm(r, g, (uint64_t)r->gap);
-	}
-	uint64_t nalloc = rd(&r->k[K_ALLOC]) + gap;
-	cc_atomic_store_relaxed_u64(&r->k[K_ALLOC], nalloc);
-	/* this thread's own high-water mark (exact peak of a one-thread run at p = 1) */
-	uint64_t net = rd(&r->k[K_NET]) + counted;
-	cc_atomic_store_relaxed_u64(&r->k[K_NET], net);
-	if (CC_UNLIKELY((int64_t)net > (int64_t)rd(&r->k[K_NET_MAX]))) {
-		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX], net);
-		cc_atomic_store_relaxed_u64(&r->k[K_NET_MAX_AT], nalloc);
-	}
-	unsigned b;
-	uint64_t usable = usable_of(r, p, size, align, counted, mode, mi, &b);
-	bump(&r->k[K_SAMP_USABLE], usable);
-	if (flags & F_SIZES) { /* the sampled count and bytes are the classes' sums */
-		bump(&r->size_cb[b][0], 1);
-		bump(&r->size_cb[b][1], counted);
-	} else {
-		bump(&r->k[K_ALLOC_BYTES], counted);
-		if (flags & F_FILTER) /* at p = 1 it is K_ALLOC */
-			bump(&r->k[K_SAMPLED_ALLOC], 1);
-	}
 	if (CC_UNLIKELY(tick)) {
+		uint64_t t1 = timing ? cc__pf_ticks() : t0;
 		if (timing)
 			lat_record(r, 0, t1 - t0);
 		/* signed: t1 is the coarse clock unless this event was timed, so it
@@ -180,14 +204,39 @@ static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r,
 		if ((int64_t)(t1 - r->last_heap_scan) >= (int64_t)cc__pf_heap_scan_ticks)
 			cc__pf_scan_heap(r, t1);
 	}
-	if (CC_LIKELY(arena)) {
-		uint32_t stack = (flags & F_STACKS) ? cc__pf_capture_stack(r) : 0;
-		cc__pf_arena_enter(r, p, g, counted, t0, stack, usable);
-	} else {
-		index_sample(r, g, p, counted, t0, usable);
-	}
+	sampled_count(r, g, p, size, align, counted, mode, flags, mi, arena, t0, 0);
 	return p;
 }
+
+#if CC_PF_ARENA
+/* The counting of an untimed sampled allocation of the mode "profiler" at
+ * p = 1 without stacks, whose block p (size bytes, counted as such) came
+ * from the arena.  arena_sampled, the common case (the size's usable size
+ * and class memoised), is a leaf that the allocation path tail-calls, so
+ * that neither frame keeps more than the size across a call. */
+static inline __attribute__((always_inline)) void *arena_count(void *p, size_t size, uint32_t memo)
+{
+	struct prec *r = cc__pf_tls_rec;
+	uint64_t t0 = cc_atomic_load_relaxed_u64(&cc__pf_coarse_ticks);
+	sampled_count(r, cc__tls_prof.gen, p, size, 0, size, CC_MODE_PROFILER, r->flags & ~(uint32_t)(F_FILTER | F_STACKS),
+	              true, true, t0, memo);
+	return p;
+}
+
+CC__HOOK_TEXT __attribute__((noinline)) static void *arena_sampled_unmemoised(void *p, size_t size)
+{
+	return arena_count(p, size, 0); /* usable_of finds them, and memoises them */
+}
+
+CC__HOOK_TEXT __attribute__((noinline)) static void *arena_sampled(void *p, size_t size)
+{
+	size_t w = (size + 7) / 8;
+	uint32_t memo = w < USABLE_MEMO ? cc__pf_tls_rec->usable_memo[w] : 0;
+	if (CC_UNLIKELY(memo == 0))
+		return arena_sampled_unmemoised(p, size);
+	return arena_count(p, size, memo);
+}
+#endif
 
 /* The countdown is at 1: if the gap goes on beyond this stretch, starts the
  * next stretch (after this allocation) and says true (this one is not
@@ -224,9 +273,9 @@ CC__HOOK_TEXT static void *prof_alloc(size_t size, size_t align, bool zero, size
 	return sampled_alloc(r, g, size, align, zero, counted, mode);
 }
 
-/* From the inline path (ccmem/alloc.h): the thread's countdown is of the
- * published run and at 1, the mode was exactly "profiler". */
-CC__HOOK_TEXT static void *prof_alloc_sampled(size_t size, size_t align, bool zero, size_t counted)
+/* prof_alloc_sampled's general case: any run, request and event. */
+CC__HOOK_TEXT __attribute__((noinline)) static void *alloc_sampled_any(size_t size, size_t align, bool zero,
+                                                                      size_t counted)
 {
 	struct prec *r = cc__pf_tls_rec;
 	uint64_t g = cc__tls_prof.gen;
@@ -238,6 +287,34 @@ CC__HOOK_TEXT static void *prof_alloc_sampled(size_t size, size_t align, bool ze
 		return p;
 	}
 	return sampled_alloc(r, g, size, align, zero, counted, CC_MODE_PROFILER);
+}
+
+/* From the inline path (ccmem/alloc.h): the thread's countdown is of the
+ * published run and at 1, the mode was exactly "profiler".  The common case
+ * of a full run (p = 1, no stacks, an untimed event, a plain request, the
+ * thread's arena heap at hand) is mimalloc's call and then the counting as a
+ * tail call (arena_sampled), in a frame that keeps only the size across the
+ * call; everything else goes to alloc_sampled_any. */
+CC__HOOK_TEXT static void *prof_alloc_sampled(size_t size, size_t align, bool zero, size_t counted)
+{
+#if CC_PF_ARENA
+	struct prec *r = cc__pf_tls_rec;
+	mi_heap_t *h = cc__pf_tls_heap;
+	/* gap_rest is 0 at p = 1; time_cd[0] > 1: cc__pf_timed(r, 0) is false */
+	if (CC_LIKELY((r->flags & (F_ARENA | F_FILTER | F_STACKS)) == F_ARENA && r->time_cd[0] > 1 &&
+	              r->gap_rest == 0 && align == 0 && !zero && counted == size && (uintptr_t)h > 1)) {
+		r->time_cd[0]--;
+		void *p = mi_heap_malloc(h, size);
+		if (CC_LIKELY(cc__pf_in_arena(p)))
+			return arena_sampled(p, size);
+		/* NULL, or mimalloc served the arena heap from elsewhere (the arena
+		 * is full): undone, and the general path decides */
+		mi_free(p);
+		cc__pf_tls_rec->time_cd[0]++;
+		return alloc_sampled_any(size, 0, false, size);
+	}
+#endif
+	return alloc_sampled_any(size, align, zero, counted);
 }
 
 /* A timed free (out of line: the untimed path stays a leaf); its countdown
