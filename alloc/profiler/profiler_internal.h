@@ -6,8 +6,12 @@
  * installs a table of hooks while it runs and allocates through the glue's
  * raw paths; the glue includes nothing of it.  One concern per file:
  *
- *   hooks.c       the hook table: counting down, the sampled allocation and
- *                 free (count, time, index, filter, stack), the glue's calls
+ *   hooks.c       the hook table and the design of its two paths
+ *   hooks_alloc.c counting down, the sampled allocation (count, time, the
+ *                 side-table entry or the index, stack)
+ *   hooks_free.c  the free of a sampled block (found, counted, timed) and,
+ *                 at p = 1, of every other block
+ *                 (hooks.h: the glue calls and the latency record they share)
  *   records.c     per-thread records (registry, adoption at thread exit),
  *                 the run's options as the hooks see them (seqlock), a
  *                 thread's first event in a run
@@ -480,7 +484,8 @@ void cc__pf_scan_leaks(cc_profiler_t *p, report_box_t *box, double inv_tick_s);
 /* The recommendations of a report, from its figures. */
 void cc__pf_recommend(cc_profiler_report_t *r);
 
-/* The hooks of the profiler (hooks.c), for cc__alloc_hooks_install. */
+/* The hooks of the profiler (hooks.c: the table of hooks.h's functions),
+ * for cc__alloc_hooks_install. */
 extern const cc__alloc_hooks_t cc__pf_hooks;
 
 /* ---- exports (strbuf.c, json.c, html.c) -------------------------------------------------- */
