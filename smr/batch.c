@@ -179,8 +179,9 @@ smr_block_t *smr_seal_current(smr_context_t *ctx)
 	}
 	if (ctx->priv.scheme == SMR_IBR) {
 		/* the union of the entries' births is computed when a scan first
-		 * needs it (smr_ibr_scan_block): a scan that finds no reservation
-		 * frees the block without it */
+		 * needs it (smr_ibr_scan_block): a scan that can decide from the
+		 * seal epoch alone (no reservation begun by then, or one that has
+		 * seen it) does without it */
 		b->min_birth = SMR_BIRTH_UNKNOWN_MIN;
 		b->max_birth = SMR_BIRTH_UNKNOWN_MAX;
 	}
