@@ -66,19 +66,13 @@ bool smr_ibr_scan_block(smr_context_t *ctx, smr_block_t *b, size_t nres, size_t 
 		return smr_block_drain(ctx, b, budget, freed); /* no operation is open anywhere */
 	/* Without the births first: every entry was born no later than it was
 	 * retired, so its interval lies within [birth, max_retire] with birth <=
-	 * max_retire.  No reservation that began by max_retire: no entry is
-	 * covered.  One that began by then and has seen max_retire: every entry
-	 * is.  Either way the node headers are not read (at one thread, every
-	 * block a pass meets). */
-	bool began = false;
-	for (size_t i = 0; i < nres; i++) {
-		if (res[2 * i] <= b->max_retire) {
-			if (res[2 * i + 1] >= b->max_retire)
-				return false;
-			began = true;
-		}
-	}
-	if (!began)
+	 * max_retire.  One reservation that began by max_retire and has seen it
+	 * (the latest birth as max_retire): every entry is covered.  None that
+	 * began by then (the earliest birth as 0): no entry is.  Either way the
+	 * node headers are not read (at one thread, every block a pass meets). */
+	if (covers_all(res, nres, b->max_retire, b->max_retire))
+		return false;
+	if (!covered(res, nres, 0, b->max_retire))
 		return smr_block_drain(ctx, b, budget, freed);
 	if (b->min_birth > b->max_birth) {
 		/* births not gathered since the seal: from the nodes' headers */
