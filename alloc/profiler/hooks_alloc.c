@@ -159,22 +159,23 @@ static inline __attribute__((always_inline)) void *sampled_alloc(struct prec *r,
 
 #if CC_PF_ARENA
 /* The counting of an untimed sampled allocation of the mode "profiler" at
- * p = 1 without stacks, whose block p (size bytes, counted as such) came
- * from the arena.  arena_sampled, the common case (the size's usable size
- * and class memoised), is a leaf that the allocation path tail-calls, so
- * that neither frame keeps more than the size across a call. */
-static inline __attribute__((always_inline)) void *arena_count(void *p, size_t size, uint32_t memo)
+ * p = 1 without stacks: a plain request of `size` bytes, counted as such,
+ * whose block p came from the arena (in_arena) or not.  arena_sampled, the
+ * common case (the size's usable size and class memoised), is a leaf that
+ * the allocation path tail-calls, so that neither frame keeps more than the
+ * size across a call. */
+static inline __attribute__((always_inline)) void *plain_count(void *p, size_t size, uint32_t memo, bool in_arena)
 {
 	struct prec *r = cc__pf_tls_rec;
 	uint64_t t0 = cc_atomic_load_relaxed_u64(&cc__pf_coarse_ticks);
 	sampled_count(r, cc__tls_prof.gen, p, size, 0, size, CC_MODE_PROFILER, r->flags & ~(uint32_t)(F_FILTER | F_STACKS),
-	              true, true, t0, memo);
+	              true, in_arena, t0, memo);
 	return p;
 }
 
 CC__HOOK_TEXT __attribute__((noinline)) static void *arena_sampled_unmemoised(void *p, size_t size)
 {
-	return arena_count(p, size, 0); /* usable_of finds them, and memoises them */
+	return plain_count(p, size, 0, true); /* usable_of finds them, and memoises them */
 }
 
 CC__HOOK_TEXT __attribute__((noinline)) static void *arena_sampled(void *p, size_t size)
@@ -183,7 +184,17 @@ CC__HOOK_TEXT __attribute__((noinline)) static void *arena_sampled(void *p, size
 	uint32_t memo = w < USABLE_MEMO ? cc__pf_tls_rec->usable_memo[w] : 0;
 	if (CC_UNLIKELY(memo == 0))
 		return arena_sampled_unmemoised(p, size);
-	return arena_count(p, size, memo);
+	return plain_count(p, size, memo, true);
+}
+
+/* The arena heap gave no block (p NULL), or one from outside the arena (the
+ * arena is full): what sampled_alloc does then, without asking the arena
+ * heap again (the glue's block when there is none; the index keeps it). */
+CC__HOOK_TEXT __attribute__((noinline)) static void *arena_missed(void *p, size_t size)
+{
+	if (p == NULL && (p = plain_alloc(size, 0, false, size, CC_MODE_PROFILER)) == NULL)
+		return NULL; /* no allocation: the countdown stays at its end, the next one is sampled */
+	return plain_count(p, size, 0, false);
 }
 #endif
 
@@ -256,11 +267,7 @@ CC__HOOK_TEXT void *cc__pf_prof_alloc_sampled(size_t size, size_t align, bool ze
 		void *p = mi_heap_malloc(h, size);
 		if (CC_LIKELY(cc__pf_in_arena(p)))
 			return arena_sampled(p, size);
-		/* NULL, or mimalloc served the arena heap from elsewhere (the arena
-		 * is full): undone, and the general path decides */
-		mi_free(p);
-		cc__pf_tls_rec->time_cd[0]++;
-		return alloc_sampled_any(size, 0, false, size);
+		return arena_missed(p, size);
 	}
 #endif
 	return alloc_sampled_any(size, align, zero, counted);
