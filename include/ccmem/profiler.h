@@ -29,7 +29,7 @@
  * which hands it to the profiler's hooks (alloc/hook.h), counted down the
  * same way.
  * Measured (bench_profiler, one thread; callgrind instructions per
- * alloc+free pair, gcc): pair 67.5 / 81.7 / 316, churn 147.7 / 161.7 / 397
+ * alloc+free pair, gcc): pair 67.5 / 82.1 / 290, churn 147.7 / 161.7 / 371
  * for no profiler / p = 0.01 / p = 1 with full tracking (before the arena:
  * 67 / 94 / 503 and 147 / 175 / 591).  At p = 0.01 the inline allocation
  * costs about 8 instructions a pair more than the plain mode's (the
@@ -38,8 +38,8 @@
  * mode's one compare) and a sampled allocation and its free about 560
  * (callgrind: 325 and 235, with the geometric draw, timing both with the
  * clock, the side-table entry, counters, histograms), 5.6 a pair at one in
- * a hundred.  At p = 1 every pair pays the hooks (about
- * 135 instructions for the allocation and 70 for the free), the calls
+ * a hundred.  At p = 1 every pair pays the hooks (about 90 instructions
+ * for an untimed allocation and 70 for the free), the calls
  * through the glue and a quarter of a timed event (BENCHMARKS.md, "Profiler
  * overhead (issue 14)", has the breakdown); reading the clock costs
  * 7-40 ns on x86 (about 10 ns on AMD EPYC), which is why
