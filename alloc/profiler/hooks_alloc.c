@@ -212,6 +212,16 @@ static bool stretch_ends(struct prec *r, uint64_t g)
 	return true;
 }
 
+/* An allocation the countdown has counted but does not sample: the glue's
+ * own; a failed one gives the countdown its allocation back. */
+static inline void *unsampled_alloc(size_t size, size_t align, bool zero, size_t counted, uint32_t mode)
+{
+	void *p = plain_alloc(size, align, zero, counted, mode);
+	if (CC_UNLIKELY(p == NULL))
+		cc__tls_prof.word++; /* not an allocation */
+	return p;
+}
+
 CC__HOOK_TEXT void *cc__pf_prof_alloc(size_t size, size_t align, bool zero, size_t counted, uint32_t mode)
 {
 	/* relaxed: only chooses whether and where to count; cc__pf_enter_slow re-reads
@@ -224,12 +234,8 @@ CC__HOOK_TEXT void *cc__pf_prof_alloc(size_t size, size_t align, bool zero, size
 		if (r == NULL)
 			return cc__glue_alloc(size, align, zero, counted, mode);
 	}
-	if (CC_LIKELY((cc__tls_prof.word & CC__PROF_CD_MASK) > 1 ? (cc__tls_prof.word--, true) : stretch_ends(r, g))) {
-		void *p = plain_alloc(size, align, zero, counted, mode);
-		if (CC_UNLIKELY(p == NULL))
-			cc__tls_prof.word++; /* not an allocation */
-		return p;
-	}
+	if (CC_LIKELY((cc__tls_prof.word & CC__PROF_CD_MASK) > 1 ? (cc__tls_prof.word--, true) : stretch_ends(r, g)))
+		return unsampled_alloc(size, align, zero, counted, mode);
 	return sampled_alloc(r, g, size, align, zero, counted, mode);
 }
 
@@ -239,13 +245,8 @@ CC__HOOK_TEXT __attribute__((noinline)) static void *alloc_sampled_any(size_t si
 {
 	struct prec *r = cc__pf_tls_rec;
 	uint64_t g = cc__tls_prof.gen;
-	if (CC_UNLIKELY(r->gap_rest != 0) && stretch_ends(r, g)) {
-		/* not sampled: the end of a stretch of a long gap */
-		void *p = plain_alloc(size, align, zero, counted, CC_MODE_PROFILER);
-		if (CC_UNLIKELY(p == NULL))
-			cc__tls_prof.word++; /* not an allocation */
-		return p;
-	}
+	if (CC_UNLIKELY(r->gap_rest != 0) && stretch_ends(r, g)) /* the end of a stretch of a long gap */
+		return unsampled_alloc(size, align, zero, counted, CC_MODE_PROFILER);
 	return sampled_alloc(r, g, size, align, zero, counted, CC_MODE_PROFILER);
 }
 
