@@ -68,6 +68,16 @@ static uint64_t fam_pending(uint64_t *retired)
 	return st.pending;
 }
 
+#define FAM_HAS_EVENTS 1
+static void fam_events(uint64_t ev[3])
+{
+	smr_stats_t st;
+	smr_domain_stats(g_domain, &st);
+	ev[0] = st.signals;
+	ev[1] = st.restarts;
+	ev[2] = st.waits;
+}
+
 /* Stops inside an operation.  Under DEBRA+ it stops in a restartable region
  * (after a checkpoint, as a thread descheduled in the read phase of a search
  * would): a neutralisation signal makes it quiescent and jumps back to the

@@ -16,6 +16,8 @@
  *   static fam_ctx_t *fam_enter(void)            per thread; NULL on failure
  *   static void fam_leave(fam_ctx_t *)
  *   static uint64_t fam_pending(uint64_t *retired)   any thread
+ *   FAM_HAS_EVENTS                1 if it counts DEBRA+'s events; then
+ *   static void fam_events(uint64_t ev[3])   signals, restarts, waits so far
  *   static void fam_stall(fam_ctx_t *)   enters an operation and stays in it
  *                                        until dsb_unstall, then leaves it
  * and gets `static void fam_run(const dsb_cell_t *, dsb_result_t *)`.
@@ -29,6 +31,14 @@
 
 #include "bench_util.h"
 #include "dsb.h"
+
+#ifndef FAM_HAS_EVENTS
+#define FAM_HAS_EVENTS 0
+static void fam_events(uint64_t ev[3])
+{
+	ev[0] = ev[1] = ev[2] = 0;
+}
+#endif
 
 typedef struct fam_worker {
 	pthread_t th;
@@ -274,8 +284,9 @@ static void fam_run(const dsb_cell_t *c, dsb_result_t *r)
 			_exit(1); /* the barrier would wait forever */
 		}
 	}
-	uint64_t retired0 = 0;
+	uint64_t retired0 = 0, ev0[3];
 	(void)fam_pending(&retired0);
+	fam_events(ev0);
 	pthread_barrier_wait(&fam_g.start);
 	uint64_t t0 = bu_now_ns(), next = t0, sum = 0, count = 0, peak = 0;
 	r->nsamples = 0;
@@ -306,14 +317,18 @@ static void fam_run(const dsb_cell_t *c, dsb_result_t *r)
 		pthread_join(w[i].th, NULL);
 		ops += w[i].ops;
 	}
-	uint64_t retired1 = 0;
+	uint64_t retired1 = 0, ev1[3];
 	(void)fam_pending(&retired1);
+	fam_events(ev1);
 	r->ops = ops;
 	r->secs = (double)(t1 - t0) / 1e9;
 	r->mops = (double)ops / r->secs / 1e6;
 	r->avg_pending = count ? (double)sum / (double)count : 0;
 	r->peak_pending = peak;
 	r->retired = retired1 - retired0;
+	r->signals = ev1[0] - ev0[0];
+	r->restarts = ev1[1] - ev0[1];
+	r->waits = ev1[2] - ev0[2];
 	if (cc_atomic_load_relaxed_u32(&fam_g.failed))
 		return;
 	const char *chk = getenv("CCMEM_WB_CHECK"); /* set by the workbench's --check */

@@ -102,7 +102,7 @@ static const char *const USAGE =
     "  --stall-threads N  worker threads beside the stalled one            (default 2)\n"
     "  --full             the full benchmark: --workload all --threads 1,2,4,8 --duration 1\n"
     "                     --runs 5 --stall 5 (about 13 minutes per backend on 2 cores)\n"
-    "  --neutralize-after N  DEBRA+'s smr_options_t.neutralize_after (default 4 * batch_size)\n"
+    "  --neutralize-after N  DEBRA+'s smr_options_t.neutralize_after (default batch_size, 64)\n"
     "  --check            verify each map's invariants after each run (cc_*_check; slow for\n"
     "                     the skip list, whose check is quadratic)\n"
     "  --profile SEC      length of the profiled run, 0 to skip             (default 1)\n"
@@ -112,7 +112,9 @@ static const char *const USAGE =
     "Maps: keys uniform in [0, 100000), prefilled with 50000 keys; the queue is prefilled with\n"
     "50000 values.  Figures: Mops/s (all threads), the ratio to SMR_NONE of the same run,\n"
     "backlog (pending nodes, sampled every 10 ms and averaged: the IBR paper's retired objects\n"
-    "per operation), peak pending nodes and the peak RSS of the run's process.\n";
+    "per operation), peak pending nodes and the peak RSS of the run's process; the JSON and CSV\n"
+    "add DEBRA+'s neutralisation signals, restarted operations and back-pressure waits per\n"
+    "million operations.\n";
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int bad(const char *fmt, ...)
@@ -417,6 +419,7 @@ typedef struct agg {
 	bool have;
 	int nok;
 	double mops, backlog, rss_mib;
+	double ev_pm[3]; /* DEBRA+'s signals, restarts and waits per million operations */
 	uint64_t peak;
 	double samples[MAX_RUNS];
 } agg_t;
@@ -452,7 +455,7 @@ static void run_comparison(void)
 {
 	int total = count_cells() * S.runs, done = 0;
 	static dsb_result_t r;
-	static double raw[DSB_NBACK][DSB_NSTRUCT][DSB_NWORK][MAX_TLIST][DSB_NVAR][3][MAX_RUNS];
+	static double raw[DSB_NBACK][DSB_NSTRUCT][DSB_NWORK][MAX_TLIST][DSB_NVAR][6][MAX_RUNS];
 	uint64_t t_start = bu_now_ns();
 	for (int run = 0; run < S.runs; run++)
 		for (int s = 0; s < DSB_NSTRUCT; s++)
@@ -489,6 +492,10 @@ static void run_comparison(void)
 							raw[b][s][w][t][v][0][i] = r.mops;
 							raw[b][s][w][t][v][1][i] = r.avg_pending;
 							raw[b][s][w][t][v][2][i] = (double)r.peak_rss_kb / 1024.0;
+							double mop = r.ops ? (double)r.ops / 1e6 : 1.0;
+							raw[b][s][w][t][v][3][i] = (double)r.signals / mop;
+							raw[b][s][w][t][v][4][i] = (double)r.restarts / mop;
+							raw[b][s][w][t][v][5][i] = (double)r.waits / mop;
 							a->samples[i] = r.mops;
 							a->peak = r.peak_pending > a->peak ? r.peak_pending : a->peak;
 						}
@@ -501,6 +508,8 @@ static void run_comparison(void)
 		a->mops = bu_median(raw[b][s][w][t][v][0], (size_t)a->nok);
 		a->backlog = bu_median(raw[b][s][w][t][v][1], (size_t)a->nok);
 		a->rss_mib = bu_median(raw[b][s][w][t][v][2], (size_t)a->nok);
+		for (int e = 0; e < 3; e++)
+			a->ev_pm[e] = bu_median(raw[b][s][w][t][v][3 + e], (size_t)a->nok);
 	}
 }
 
@@ -752,7 +761,8 @@ static void write_json(const char *path, const char *mach)
 		json_num(f, a->nok ? a->backlog : NAN);
 		fprintf(f, ", \"peak_pending\": %llu, \"peak_rss_mib\": ", (unsigned long long)a->peak);
 		json_num(f, a->nok ? a->rss_mib : NAN);
-		fputc('}', f);
+		fprintf(f, ", \"signals_per_mop\": %.6g, \"restarts_per_mop\": %.6g, \"waits_per_mop\": %.6g}",
+		        a->ev_pm[0], a->ev_pm[1], a->ev_pm[2]);
 	}
 	fprintf(f, "\n  ],\n  \"goals\": [");
 	goals_report(f);
@@ -779,15 +789,15 @@ static void write_csv(const char *path, const char *stall_path)
 	FILE *f = bu_open_out(path);
 	if (f) {
 		fprintf(f, "backend,structure,workload,threads,scheme,runs_ok,mops,ratio_none,ratio_ck_epoch,ratio_urcu,"
-		           "backlog,peak_pending,peak_rss_mib\n");
+		           "backlog,peak_pending,peak_rss_mib,signals_per_mop,restarts_per_mop,waits_per_mop\n");
 		FOR_EACH_CELL(b, s, w, t, v) {
 			agg_t *a = &g_agg[b][s][w][t][v], *row = g_agg[b][s][w][t];
 			if (!a->have || !a->nok)
 				continue;
-			fprintf(f, "%s,%s,%s,%d,%s,%d,%.6g,%.4f,%.4f,%.4f,%.1f,%llu,%.1f\n", dsb_back_name[b],
+			fprintf(f, "%s,%s,%s,%d,%s,%d,%.6g,%.4f,%.4f,%.4f,%.1f,%llu,%.1f,%.2f,%.2f,%.2f\n", dsb_back_name[b],
 			        dsb_struct_name[s], dsb_work_name[w], S.threads[t], dsb_var_name[v], a->nok, a->mops,
 			        ratio(a, &row[DSB_V_NONE]), ratio(a, &row[DSB_V_CK]), ratio(a, &row[DSB_V_URCU]),
-			        a->backlog, (unsigned long long)a->peak, a->rss_mib);
+			        a->backlog, (unsigned long long)a->peak, a->rss_mib, a->ev_pm[0], a->ev_pm[1], a->ev_pm[2]);
 		}
 		fclose(f);
 	}

@@ -47,7 +47,9 @@ void smr_options_init(smr_options_t *opts, smr_scheme_t scheme)
 	opts->epoch_freq = 150;
 	opts->scan_every = 1;
 	opts->signal = SIGRTMIN + 2;
-	opts->neutralize_after = 4 * opts->batch_size;
+	/* one batch: signals start once a batch waits behind a blocker, and the
+	 * thread itself waits past four (BENCHMARKS.md, the DEBRA+ curve) */
+	opts->neutralize_after = opts->batch_size;
 }
 
 static bool signal_ok(int sig)
@@ -153,6 +155,7 @@ smr_context_t *smr_thread_register(smr_domain_t *d)
 		                                                                           : SMR_RETIRE_TICK;
 		loc->tick = loc->tick_len;
 		ctx->sh.thread = pthread_self();
+		ctx->sh.inflight = smr_neutralize_flag();
 		ctx->sh.generation++;
 		for (unsigned s = 0; s < SMR_SLOTS; s++) /* scans read every record's slots */
 			cc_atomic_store_relaxed_ptr(&ctx->sh.slots[s], NULL);
@@ -279,6 +282,7 @@ void smr_domain_stats(const smr_domain_t *d, smr_stats_t *out)
 		out->freed += cc_atomic_load_relaxed_u64(&r->cnt.freed);
 		out->signals += cc_atomic_load_relaxed_u64(&r->cnt.signals);
 		out->restarts += cc_atomic_load_relaxed_u64(&r->cnt.restarts);
+		out->waits += cc_atomic_load_relaxed_u64(&r->cnt.waits);
 	}
 	out->pending = out->retired >= out->freed ? out->retired - out->freed : 0;
 	uint64_t peak = cc_atomic_load_relaxed_u64(&dm->peak_pending);

@@ -233,6 +233,8 @@ bool smr_slots_hold(const smr_context_t *ctx, size_t n, const void *node);
 void smr_cp_jump(const struct smr__jmp *jb) __attribute__((noreturn));
 /* DEBRA+: install the handler for `sig` (0 or -1 with errno). */
 int smr_neutralize_install(int sig);
+/* The calling thread's in-flight-signal flag (struct smr__shared.inflight). */
+uint32_t *smr_neutralize_flag(void);
 /* DEBRA+: registry side of unregistration (waits for in-flight signalers). */
 void smr_neutralize_leave(smr_context_t *ctx);
 /* DEBRA+: forget this thread's armed context (unregistration). */

@@ -472,14 +472,69 @@ START_TEST(debra_plus_bounded_with_spinning_thread)
 {
 	smr_options_t o;
 	smr_stats_t s = run_stall_default(SMR_DEBRA_PLUS, true, &o);
-	/* smr.h: pending <= T * (4 * neutralize_after + batch_size + R), T = 4
-	 * threads, R = 1 retire per operation */
-	uint64_t bound = 4 * (4 * (uint64_t)o.neutralize_after + o.batch_size + 1);
+	/* smr.h: pending <= T * (4 * neutralize_after + batch_size + R + 32),
+	 * T = 4 threads, R = 1 retire per operation */
+	uint64_t bound = 4 * (4 * (uint64_t)o.neutralize_after + o.batch_size + 1 + 32);
 	ck_assert_uint_eq(s.retired, RETIRE_TOTAL);
 	ck_assert_uint_gt(s.signals, 0);
 	ck_assert_uint_gt(s.restarts, 0);
 	ck_assert_msg(s.peak_pending <= bound, "DEBRA+ peak pending %llu above the bound %llu",
 	              (unsigned long long)s.peak_pending, (unsigned long long)bound);
+}
+END_TEST
+
+/* A thread over its cap (4 * neutralize_after unfreed nodes) waits at its
+ * next smr_begin_op and counts it in `waits`; a blocker in a write phase
+ * cannot be neutralised, so the wait ends after SMR_STALL_NS (smr.h) and the
+ * operation goes on.  DEBRA has no cap: nothing waits. */
+static atomic_int g_wp_state; /* 0 start, 1 in the write phase, 2 stop */
+
+static void *write_phase_blocker(void *arg)
+{
+	smr_context_t *ctx = smr_thread_register(arg);
+	smr_begin_op(ctx);
+	smr_write_phase(ctx);
+	atomic_store(&g_wp_state, 1);
+	while (atomic_load(&g_wp_state) != 2)
+		sched_yield();
+	smr_end_op(ctx);
+	smr_thread_unregister(ctx);
+	return NULL;
+}
+
+START_TEST(debra_plus_waits_counted)
+{
+	const smr_scheme_t schemes[] = {SMR_DEBRA, SMR_DEBRA_PLUS};
+	for (int k = 0; k < 2; k++) {
+		smr_options_t o;
+		smr_options_init(&o, schemes[k]);
+		o.batch_size = 1;
+		o.neutralize_after = 1; /* the cap: 4 unfreed nodes */
+		smr_domain_t *d = smr_domain_create(&o);
+		ck_assert_ptr_nonnull(d);
+		smr_context_t *c = smr_thread_register(d);
+		atomic_store(&g_wp_state, 0);
+		pthread_t t;
+		ck_assert_int_eq(pthread_create(&t, NULL, write_phase_blocker, d), 0);
+		while (atomic_load(&g_wp_state) != 1)
+			sched_yield();
+		for (uint64_t i = 0; i < 8; i++) /* the blocker holds the epoch: all 8 stay */
+			smr_retire_cb(c, new_node(c, 20 + i), sizeof(node_t), fini_node);
+		ck_assert_uint_eq(stats(d).waits, 0);
+		smr_begin_op(c);
+		smr_end_op(c);
+		smr_stats_t s = stats(d);
+		ck_assert_uint_ge(s.pending, 8);
+		ck_assert_uint_eq(s.waits, schemes[k] == SMR_DEBRA_PLUS ? 1 : 0);
+		ck_assert_uint_eq(s.restarts, 0); /* a write phase is never restarted */
+		atomic_store(&g_wp_state, 2);
+		pthread_join(t, NULL);
+		for (int i = 0; i < 100 && stats(d).pending > 0; i++)
+			smr_poll(c);
+		ck_assert_uint_eq(stats(d).pending, 0);
+		smr_thread_unregister(c);
+		smr_domain_destroy(d);
+	}
 }
 END_TEST
 
@@ -1090,6 +1145,7 @@ static Suite *smr_suite(void)
 	tcase_add_test(bound, ibr_bounded_with_stalled_thread);
 	tcase_add_test(bound, debra_plus_bounded_with_spinning_thread);
 	tcase_add_test(bound, debra_grows_with_stalled_thread);
+	tcase_add_test(bound, debra_plus_waits_counted);
 	suite_add_tcase(s, bound);
 
 	TCase *reg = tcase_create("regressions");

@@ -29,8 +29,11 @@
  *                   same operation over 32 of the signaller's checks (a
  *                   running thread moves on by itself; one outside any
  *                   region would ignore the signal); the signalled thread
- *                   becomes quiescent and jumps back to its checkpoint.  Bounded as
- *                   long as stalled threads stall in restartable regions.
+ *                   becomes quiescent and jumps back to its checkpoint.  At
+ *                   most one signal is in flight to a thread, whoever sends
+ *                   it (a second waits until the first reaches its handler).
+ *                   Bounded as long as stalled threads stall in restartable
+ *                   regions.
  *   SMR_NONE        retire keeps everything until smr_domain_destroy: the
  *                   baseline of the benchmarks.
  *
@@ -169,7 +172,8 @@ typedef struct smr_options {
 	 * catchable signal whose disposition is the default or ccmem's own. */
 	int signal;
 	/* DEBRA+: nodes waiting in this thread's limbo bags before it signals a
-	 * thread that holds the epoch back (default 4 * batch_size). */
+	 * thread that holds the epoch back; past 4 * neutralize_after unfreed
+	 * nodes the thread waits at smr_begin_op (default batch_size). */
 	unsigned neutralize_after;
 } smr_options_t;
 
@@ -188,6 +192,9 @@ typedef struct smr_stats {
 	uint64_t restarts;     /* DEBRA+: operations restarted by a signal */
 	uint64_t records;      /* registry records ever used (the high-water mark:
 	                          thread churn does not raise it) */
+	uint64_t waits;        /* DEBRA+: smr_begin_op calls that found their
+	                          thread over its cap (4 * neutralize_after unfreed
+	                          nodes) and waited for room */
 } smr_stats_t;
 
 /* ---- domain and threads ----------------------------------------------------- */
@@ -420,11 +427,13 @@ struct smr__shared {
 	                               test (same thread), advisory for senders */
 	uint64_t generation;        /* bumped at each registration of this record */
 	pthread_t thread;           /* the owner, for pthread_kill */
+	uint32_t *inflight;         /* DEBRA+: the owner thread's flag, set while a
+	                               signal sent to it is not yet handled */
 } __attribute__((aligned(CC_CACHE_LINE_SIZE)));
 
 /* Written by the owner, read by smr_domain_stats: its own line. */
 struct smr__counters {
-	uint64_t retired, freed, signals, restarts;
+	uint64_t retired, freed, signals, restarts, waits;
 	uint64_t flushed_retired, flushed_freed; /* already added to the domain's pending */
 } __attribute__((aligned(CC_CACHE_LINE_SIZE)));
 

@@ -39,6 +39,7 @@ class SMRStats:
     orphaned: int = 0   # nodes handed over by exited threads, not yet freed
     signals: int = 0    # DEBRA+: neutralisation signals sent
     restarts: int = 0   # DEBRA+: operations restarted by a signal
+    waits: int = 0      # DEBRA+: operations that waited for room (over 4 * neutralize_after)
 
 
 class Config:

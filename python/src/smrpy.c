@@ -283,11 +283,12 @@ static PyObject *py_smr_stats(PyObject *m, PyObject *arg)
 	smr_stats_t st;
 	memset(&st, 0, sizeof st);
 	(void)ccpy_domain_stats(s, &st);
-	return Py_BuildValue("{sKsKsKsKsKsKsKsKsK}", "retired", (unsigned long long)st.retired, "freed",
+	return Py_BuildValue("{sKsKsKsKsKsKsKsKsKsK}", "retired", (unsigned long long)st.retired, "freed",
 	                     (unsigned long long)st.freed, "pending", (unsigned long long)st.pending, "peak_pending",
 	                     (unsigned long long)st.peak_pending, "epoch", (unsigned long long)st.epoch, "threads",
 	                     (unsigned long long)st.threads, "orphaned", (unsigned long long)st.orphaned, "signals",
-	                     (unsigned long long)st.signals, "restarts", (unsigned long long)st.restarts);
+	                     (unsigned long long)st.signals, "restarts", (unsigned long long)st.restarts, "waits",
+	                     (unsigned long long)st.waits);
 }
 
 static PyObject *py_reclaim(PyObject *m, PyObject *unused)
