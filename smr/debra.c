@@ -384,13 +384,24 @@ static bool extract_slot_held(smr_context_t *ctx, smr_list_t *bag, smr_list_t *h
 _Thread_local smr_context_t *smr__t_armed __attribute__((tls_model("initial-exec")));
 /* The signal that jumped to the checkpoint, to unblock after the jump. */
 static _Thread_local volatile sig_atomic_t t_jumped_signal __attribute__((tls_model("initial-exec")));
-/* 1 from a sender's claim until this thread's handler runs: one signal in
- * flight per thread, however many threads wait for it.  On 8 threads over 2
- * cores the blockers are mostly descheduled; every waiting thread used to
- * queue its own signals to them (real-time signals queue), about 100 per
- * restart on the skip list, each a system call for the sender and a handler
- * entry for the target. */
+/* A sender's claim (the time it sent, see claim_stamp; never 0) until this
+ * thread's handler runs: one signal in flight per thread, however many
+ * threads wait for it.  On 8 threads over 2 cores the blockers are mostly
+ * descheduled; every waiting thread used to queue its own signals to them
+ * (real-time signals queue), about 100 per restart on the skip list, each a
+ * system call for the sender and a handler entry for the target.  A claim
+ * older than SMR_CLAIM_TTL no longer holds senders back: a signal that never
+ * reaches the handler (consumed by sigwaitinfo, pending across a fork, a
+ * sender descheduled between its claim and pthread_kill) delays the next
+ * one, it does not stop it. */
 static _Thread_local uint32_t t_sig_inflight __attribute__((tls_model("initial-exec")));
+/* In units of 2^20 ns (about 1 ms): 10 ms, a few scheduler slices. */
+#define SMR_CLAIM_TTL 10u
+
+static uint32_t claim_stamp(void)
+{
+	return (uint32_t)(now_ns() >> 20) | 1u; /* wraps after 52 days; never 0 */
+}
 
 uint32_t *smr_neutralize_flag(void)
 {
@@ -401,10 +412,11 @@ static void handler(int sig, siginfo_t *info, void *uctx)
 {
 	(void)info;
 	(void)uctx;
-	/* release, advisory: senders may signal this thread again (pairs with
-	 * their claim in send_signal); set before the test below, so a signal
-	 * this handler ignores does not silence later ones. */
-	cc_atomic_store_release_u32(&t_sig_inflight, 0);
+	/* The signal has arrived: senders may send the next one at once.
+	 * Cleared before the test below, so that a signal this handler ignores
+	 * does not hold later ones back.  Advisory (no order needed): a sender
+	 * that still sees the claim waits at most SMR_CLAIM_TTL. */
+	cc_atomic_store_relaxed_u32(&t_sig_inflight, 0);
 	smr_context_t *ctx = smr__t_armed;
 	if (ctx == NULL || !smr__restartable(ctx))
 		return; /* not in a restartable region: ignored; the sender waits */
@@ -521,15 +533,17 @@ static void send_signal(smr_context_t *ctx, smr_context_t *target, unsigned idx,
 	cc_atomic_fence_seqcst(); /* store-buffering pair with smr_neutralize_leave */
 	if (cc_atomic_load_acquire_u32(&target->sh.state) == SMR_REC_ACTIVE) {
 		/* The flag lives in the target thread's TLS, valid while the record
-		 * is active (the handshake above keeps it so).  A claimed flag means
-		 * a signal is on its way and will reach the target's handler: no
-		 * second one.  CAS: one claimer among the senders. */
+		 * is active (the handshake above keeps it so).  A recent claim means
+		 * a signal is on its way: no second one.  CAS: one claimer among the
+		 * senders. */
 		uint32_t *inflight = target->sh.inflight;
-		if (cc_atomic_cas_u32(inflight, 0, 1)) {
+		uint32_t now = claim_stamp();
+		uint32_t cur = cc_atomic_load_relaxed_u32(inflight);
+		if ((cur == 0 || now - cur >= SMR_CLAIM_TTL) && cc_atomic_cas_u32(inflight, cur, now)) {
 			if (pthread_kill(target->sh.thread, ctx->priv.domain->opts.signal) == 0)
 				cc_atomic_store_relaxed_u64(&ctx->cnt.signals, ctx->cnt.signals + 1);
 			else
-				cc_atomic_store_release_u32(inflight, 0); /* nothing in flight after all */
+				(void)cc_atomic_cas_u32(inflight, now, 0); /* nothing in flight after all */
 		}
 	}
 	cc_atomic_faa_u32(&target->sh.signalers, (uint32_t)-1);

@@ -47,9 +47,10 @@ void smr_options_init(smr_options_t *opts, smr_scheme_t scheme)
 	opts->epoch_freq = 150;
 	opts->scan_every = 1;
 	opts->signal = SIGRTMIN + 2;
-	/* one batch: signals start once a batch waits behind a blocker, and the
-	 * thread itself waits past four (BENCHMARKS.md, the DEBRA+ curve) */
-	opts->neutralize_after = opts->batch_size;
+	/* 0: one batch, of the batch_size the domain is created with: signals
+	 * start once a batch waits behind a blocker, and the thread itself waits
+	 * past four (BENCHMARKS.md, the DEBRA+ curve) */
+	opts->neutralize_after = 0;
 }
 
 static bool signal_ok(int sig)
@@ -68,7 +69,7 @@ static bool options_ok(const smr_options_t *o)
 	return o != NULL && (unsigned)o->scheme < SMR_SCHEME_COUNT && o->max_threads >= 1 &&
 	       o->max_threads <= SMR_THREADS_LIMIT && o->batch_size >= 1 && o->batch_size <= 65536 &&
 	       o->poll_chunk >= 1 && o->max_local_batches >= 1 && o->epoch_freq >= 1 && o->scan_every >= 1 &&
-	       o->neutralize_after >= 1 && (o->scheme != SMR_DEBRA_PLUS || signal_ok(o->signal));
+	       (o->scheme != SMR_DEBRA_PLUS || signal_ok(o->signal));
 }
 
 smr_domain_t *smr_domain_create(const smr_options_t *opts)
@@ -84,6 +85,8 @@ smr_domain_t *smr_domain_create(const smr_options_t *opts)
 		return NULL;
 	memset(d, 0, sizeof *d);
 	d->opts = *opts;
+	if (d->opts.neutralize_after == 0)
+		d->opts.neutralize_after = d->opts.batch_size;
 	size_t rec = sizeof(smr_context_t) + sizeof(smr_local_t);
 	/* whole pairs of lines: adjacent-line prefetchers pull lines in pairs,
 	 * so a neighbour record never shares a pair with this one */

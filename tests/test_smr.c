@@ -474,7 +474,8 @@ START_TEST(debra_plus_bounded_with_spinning_thread)
 	smr_stats_t s = run_stall_default(SMR_DEBRA_PLUS, true, &o);
 	/* smr.h: pending <= T * (4 * neutralize_after + batch_size + R + 32),
 	 * T = 4 threads, R = 1 retire per operation */
-	uint64_t bound = 4 * (4 * (uint64_t)o.neutralize_after + o.batch_size + 1 + 32);
+	uint64_t n = o.neutralize_after ? o.neutralize_after : o.batch_size; /* 0: one batch */
+	uint64_t bound = 4 * (4 * n + o.batch_size + 1 + 32);
 	ck_assert_uint_eq(s.retired, RETIRE_TOTAL);
 	ck_assert_uint_gt(s.signals, 0);
 	ck_assert_uint_gt(s.restarts, 0);
@@ -525,7 +526,7 @@ START_TEST(debra_plus_waits_counted)
 		smr_end_op(c);
 		smr_stats_t s = stats(d);
 		ck_assert_uint_ge(s.pending, 8);
-		ck_assert_uint_eq(s.waits, schemes[k] == SMR_DEBRA_PLUS ? 1 : 0);
+		ck_assert_uint_eq(s.waits, (schemes[k] == SMR_DEBRA_PLUS ? 1u : 0u));
 		ck_assert_uint_eq(s.restarts, 0); /* a write phase is never restarted */
 		atomic_store(&g_wp_state, 2);
 		pthread_join(t, NULL);
@@ -535,6 +536,110 @@ START_TEST(debra_plus_waits_counted)
 		smr_thread_unregister(c);
 		smr_domain_destroy(d);
 	}
+}
+END_TEST
+
+/* neutralize_after's default (0) is one batch of the batch_size the domain
+ * is created with: a batch_size raised after smr_options_init raises the cap
+ * with it, and a lone thread never waits.  An explicit threshold below a
+ * batch is taken as given, and then a lone thread does wait. */
+static uint64_t lone_thread_waits(unsigned batch_size, unsigned neutralize_after)
+{
+	smr_options_t o;
+	smr_options_init(&o, SMR_DEBRA_PLUS);
+	o.batch_size = batch_size;
+	if (neutralize_after)
+		o.neutralize_after = neutralize_after;
+	smr_domain_t *d = smr_domain_create(&o);
+	ck_assert_ptr_nonnull(d);
+	smr_context_t *c = smr_thread_register(d);
+	for (uint64_t i = 0; i < 5000; i++) {
+		smr_begin_op(c);
+		smr_end_op(c);
+		smr_retire(c, new_node(c, 30), sizeof(node_t));
+	}
+	uint64_t waits = stats(d).waits;
+	smr_thread_unregister(c);
+	smr_domain_destroy(d);
+	return waits;
+}
+
+START_TEST(debra_plus_default_threshold_follows_batch)
+{
+	ck_assert_uint_eq(lone_thread_waits(64, 0), 0);
+	ck_assert_uint_eq(lone_thread_waits(256, 0), 0);
+	ck_assert_uint_gt(lone_thread_waits(256, 16), 0); /* cap 64, a quarter of a batch */
+}
+END_TEST
+
+/* A neutralisation signal that never reaches the handler (here consumed by
+ * sigtimedwait while blocked) leaves its claim behind; the claim expires and
+ * later signals still neutralise the thread, so a retirer over its cap is
+ * not stuck behind it. */
+static smr_domain_t *g_cl_domain;
+static atomic_int g_cl_stop, g_cl_phase;
+
+static void *claim_retirer(void *arg)
+{
+	(void)arg;
+	smr_context_t *c = smr_thread_register(g_cl_domain);
+	while (atomic_load(&g_cl_phase) < 1)
+		sched_yield();
+	for (uint64_t i = 0; i < 20000; i++) {
+		smr_begin_op(c);
+		smr_end_op(c);
+		smr_retire(c, new_node(c, 31), sizeof(node_t));
+	}
+	smr_thread_unregister(c);
+	atomic_store(&g_cl_stop, 1);
+	return NULL;
+}
+
+START_TEST(debra_plus_lost_signal_does_not_block)
+{
+	smr_options_t o;
+	smr_options_init(&o, SMR_DEBRA_PLUS);
+	g_cl_domain = smr_domain_create(&o);
+	ck_assert_ptr_nonnull(g_cl_domain);
+	smr_context_t *c = smr_thread_register(g_cl_domain);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, o.signal);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &set, NULL), 0);
+	atomic_store(&g_cl_stop, 0);
+	atomic_store(&g_cl_phase, 0);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, claim_retirer, NULL), 0);
+	/* 1: in a restartable region with the signal blocked, until a signal
+	 * is sent (this thread's flag is claimed; the signal stays pending) */
+	smr_begin_op(c);
+	smr_checkpoint(c);
+	atomic_store(&g_cl_phase, 1);
+	while (stats(g_cl_domain).signals == 0 && !atomic_load(&g_cl_stop))
+		sched_yield();
+	smr_write_phase(c);
+	smr_end_op(c);
+	ck_assert_msg(!atomic_load(&g_cl_stop), "the retirer finished without signalling");
+	struct timespec zero = {0, 0};
+	ck_assert_int_eq(sigtimedwait(&set, NULL, &zero), o.signal); /* consumed: no handler runs */
+	ck_assert_int_eq(pthread_sigmask(SIG_UNBLOCK, &set, NULL), 0);
+	/* 2: in a region again, signal unblocked, until the retirer is done (it
+	 * must neutralise this thread to get under its cap) or 20 s pass */
+	uint64_t restarts0 = stats(g_cl_domain).restarts;
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	smr_begin_op(c);
+	smr_checkpoint(c);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (!atomic_load(&g_cl_stop) && now.tv_sec - t0.tv_sec < 20);
+	smr_write_phase(c);
+	smr_end_op(c);
+	ck_assert_msg(atomic_load(&g_cl_stop), "the retirer was still waiting after 20 s");
+	pthread_join(t, NULL);
+	ck_assert_uint_gt(stats(g_cl_domain).restarts, restarts0);
+	smr_thread_unregister(c);
+	smr_domain_destroy(g_cl_domain);
 }
 END_TEST
 
@@ -799,7 +904,7 @@ START_TEST(invalid_options)
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_ptr_null(smr_domain_create(NULL));
 	unsigned *fields[] = {&o.batch_size, &o.max_threads, &o.poll_chunk, &o.max_local_batches, &o.epoch_freq,
-	                      &o.scan_every, &o.neutralize_after};
+	                      &o.scan_every}; /* neutralize_after 0 is the default: one batch */
 	for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
 		smr_options_init(&o, SMR_DEBRA_PLUS);
 		*fields[k] = 0;
@@ -1146,6 +1251,8 @@ static Suite *smr_suite(void)
 	tcase_add_test(bound, debra_plus_bounded_with_spinning_thread);
 	tcase_add_test(bound, debra_grows_with_stalled_thread);
 	tcase_add_test(bound, debra_plus_waits_counted);
+	tcase_add_test(bound, debra_plus_default_threshold_follows_batch);
+	tcase_add_test(bound, debra_plus_lost_signal_does_not_block);
 	suite_add_tcase(s, bound);
 
 	TCase *reg = tcase_create("regressions");

@@ -31,7 +31,8 @@
  *                   region would ignore the signal); the signalled thread
  *                   becomes quiescent and jumps back to its checkpoint.  At
  *                   most one signal is in flight to a thread, whoever sends
- *                   it (a second waits until the first reaches its handler).
+ *                   it (a second waits until the first reaches its handler,
+ *                   or 10 ms if it never does).
  *                   Bounded as long as stalled threads stall in restartable
  *                   regions.
  *   SMR_NONE        retire keeps everything until smr_domain_destroy: the
@@ -173,7 +174,9 @@ typedef struct smr_options {
 	int signal;
 	/* DEBRA+: nodes waiting in this thread's limbo bags before it signals a
 	 * thread that holds the epoch back; past 4 * neutralize_after unfreed
-	 * nodes the thread waits at smr_begin_op (default batch_size). */
+	 * nodes the thread waits at smr_begin_op.  Default 0: batch_size, as
+	 * smr_domain_create finds it (set batch_size after smr_options_init and
+	 * this follows). */
 	unsigned neutralize_after;
 } smr_options_t;
 
@@ -416,7 +419,7 @@ struct smr__list {
 	size_t blocks, nodes;
 };
 
-/* Read by other threads (scans, signals, stats): one cache line. */
+/* Read by other threads (scans, signals, stats): two cache lines. */
 struct smr__shared {
 	uint64_t announce;          /* DEBRA: epoch | SMR__QBIT when quiescent */
 	uint64_t lower, upper;      /* IBR reservation, SMR__INACTIVE outside ops */
