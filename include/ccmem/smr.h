@@ -219,7 +219,10 @@ smr_domain_t *smr_domain_create(const smr_options_t *opts);
 void smr_domain_destroy(smr_domain_t *d);
 
 /* Registers the calling thread: NULL with errno EAGAIN when max_threads are
- * registered already, EINVAL for a NULL domain.  O(max_threads) worst case. */
+ * registered already, EINVAL for a NULL domain.  O(max_threads) worst case.
+ * Unregister before the thread exits: a record left registered keeps its
+ * unfreed nodes, and under DEBRA+ other threads may still signal its thread
+ * and write to its thread-local storage. */
 smr_context_t *smr_thread_register(smr_domain_t *d);
 
 /* Unregisters: ends an open operation first, then hands every node not yet
