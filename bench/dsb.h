@@ -66,9 +66,10 @@ typedef struct dsb_result {
 	double avg_pending;     /* mean of the samples: the average backlog */
 	uint64_t peak_pending;  /* largest sample */
 	uint64_t retired;       /* nodes retired in the timed part (approx.) */
-	uint64_t signals;       /* DEBRA+ in the timed part (approx.): neutralisation */
-	uint64_t restarts;      /* signals sent, operations restarted, smr_begin_op */
-	uint64_t waits;         /* calls that waited for room; 0 for other variants */
+	/* DEBRA+ in the timed part (approx.; 0 for other variants): */
+	uint64_t signals;       /* neutralisation signals sent */
+	uint64_t restarts;      /* operations restarted by a signal */
+	uint64_t waits;         /* smr_begin_op calls that waited for room */
 	long peak_rss_kb;       /* filled by the parent (wait4) */
 	unsigned nsamples;      /* stall experiment: pending every sample_ns */
 	uint64_t samples[DSB_MAX_SAMPLES];

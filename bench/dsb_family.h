@@ -16,8 +16,9 @@
  *   static fam_ctx_t *fam_enter(void)            per thread; NULL on failure
  *   static void fam_leave(fam_ctx_t *)
  *   static uint64_t fam_pending(uint64_t *retired)   any thread
- *   FAM_HAS_EVENTS                1 if it counts DEBRA+'s events; then
+ *   FAM_HAS_EVENTS                defined if it counts DEBRA+'s events; then
  *   static void fam_events(uint64_t ev[3])   signals, restarts, waits so far
+ *                                 (without it, every count is 0)
  *   static void fam_stall(fam_ctx_t *)   enters an operation and stays in it
  *                                        until dsb_unstall, then leaves it
  * and gets `static void fam_run(const dsb_cell_t *, dsb_result_t *)`.
@@ -33,7 +34,6 @@
 #include "dsb.h"
 
 #ifndef FAM_HAS_EVENTS
-#define FAM_HAS_EVENTS 0
 static void fam_events(uint64_t ev[3])
 {
 	ev[0] = ev[1] = ev[2] = 0;

@@ -6,25 +6,15 @@
  * experiment (the pending series into g_stall).
  */
 #include <errno.h>
-#include <limits.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <dlfcn.h>
 
 #include <ccmem.h>
-#include <ccmem/bst.h>
-#include <ccmem/queue.h>
-#include <ccmem/skiplist.h>
-#include <pthread.h>
 
 #include "bench_util.h"
 #include "dsb.h"
